@@ -1,0 +1,8 @@
+/**
+ * Coffer's pure domain: the category catalog, name inference, the generator and error codes.
+ * Subpath export `coffer/core`; no I/O happens here.
+ */
+export * from './categories.js';
+export * from './errors.js';
+export { inferCategory, INFERENCE_RULES, type InferenceRule } from './infer.js';
+export { generateSecret, charClass, ALPHABETS, SYMBOLS, type GenerateOptions, type RandomSource } from './generator.js';

@@ -1,0 +1,93 @@
+/**
+ * The Provider contract: what every backend that holds secret values implements.
+ *
+ * A provider is one file in src/providers/ whose kebab-case name is its id and its subpath
+ * export. It declares its capabilities; callers (and the shared conformance suite in
+ * test/conformance/) use only what is declared. Failures are CofferErrors with distinct codes:
+ * a missing secret is COFFER_E_NOT_FOUND, a refusal COFFER_E_ACCESS_DENIED, an outage
+ * COFFER_E_UNAVAILABLE; one is never reported as another.
+ */
+
+/** What a provider can do beyond reading. */
+export interface ProviderCapabilities {
+  /** `set`, `setMany` and `delete` work. */
+  readonly write: boolean;
+  /** `list` enumerates the names it holds. */
+  readonly list: boolean;
+  /** Older values can be read by version. */
+  readonly versions: boolean;
+  /** Stages (`current`, `previous`, `pending`) can be read and moved. */
+  readonly stages: boolean;
+  /** Generation and rotation dates are kept with each secret. */
+  readonly metadata: boolean;
+}
+
+/** The stages a version can carry, in the AWS Secrets Manager sense. */
+export type Stage = 'current' | 'previous' | 'pending';
+
+/** Value-free facts a provider keeps about a secret. */
+export interface SecretMetadata {
+  /** When the current value was generated or set (ISO 8601). */
+  readonly updatedAt?: string;
+  /** When the current value must be rotated (ISO 8601). */
+  readonly rotateBy?: string;
+  /** Version identifier, where the provider has versions. */
+  readonly version?: string;
+}
+
+/** A secret as read from a provider. */
+export interface SecretRecord {
+  readonly name: string;
+  readonly value: string;
+  readonly metadata: SecretMetadata;
+}
+
+/** A name and its metadata, without the value. */
+export interface SecretListing {
+  readonly name: string;
+  readonly metadata: SecretMetadata;
+}
+
+/** One write of {@link Provider.setMany}. */
+export interface SecretWrite {
+  readonly name: string;
+  readonly value: string;
+  /** Metadata to record with the value (needs the `metadata` capability to be kept). */
+  readonly metadata?: Omit<SecretMetadata, 'version'>;
+}
+
+/** Options of {@link Provider.get}. */
+export interface GetOptions {
+  readonly version?: string;
+  readonly stage?: Stage;
+}
+
+/** The contract every backend implements. */
+export interface Provider {
+  /** The provider id, equal to its file name (`dotenv`, `aws-secrets-manager`, ...). */
+  readonly id: string;
+  /** A short, value-free description of where values live (a path, a URL), for messages. */
+  readonly location: string;
+  readonly capabilities: ProviderCapabilities;
+  /** Reads one secret; throws COFFER_E_NOT_FOUND when it does not exist. */
+  get(name: string, options?: GetOptions): Promise<SecretRecord>;
+  /** Names and metadata of every secret, sorted by name. Needs `list`. */
+  list(): Promise<SecretListing[]>;
+  /** Writes one secret. Needs `write`. */
+  set(name: string, value: string, metadata?: SecretWrite['metadata']): Promise<void>;
+  /** Writes several secrets as one operation: all land or none does. Needs `write`. */
+  setMany(writes: readonly SecretWrite[]): Promise<void>;
+  /** Deletes one secret; throws COFFER_E_NOT_FOUND when it does not exist. Needs `write`. */
+  delete(name: string): Promise<void>;
+}
+
+/** The options every provider factory receives besides its own. */
+export interface ProviderContext {
+  /** Directory relative paths are resolved against (the project root). */
+  readonly cwd: string;
+  /** The environment variables to consult (defaults to process.env at the call site). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A provider factory: the default export of each provider file. */
+export type ProviderFactory<Options> = (options?: Options, context?: Partial<ProviderContext>) => Provider;
