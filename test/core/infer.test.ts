@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inferCategory } from '../../src/core/infer.js';
+
+test('categories are inferred from conventional names', () => {
+  const cases: Record<string, string> = {
+    JWT_SECRET: 'jwt', JWT_REFRESH_SECRET: 'jwt', AUTH_JWT_KEY: 'jwt',
+    DB_PASSWORD: 'database', POSTGRES_PASSWORD: 'database', DATABASE_PASSWORD: 'database', MYSQL_ROOT_PASSWORD: 'database',
+    REDIS_PASSWORD: 'redis', SESSION_SECRET: 'session', COOKIE_SECRET: 'session',
+    ENCRYPTION_KEY: 'encryption', DATA_ENCRYPTION_KEY: 'encryption',
+    INTERNAL_API_KEY: 'api_key', STRIPE_API_KEY: 'api_key', AWS_SECRET_ACCESS_KEY: 'api_key',
+    WEBHOOK_SECRET: 'webhook', GITHUB_WEBHOOK_SECRET: 'webhook',
+    GITHUB_TOKEN: 'token', SLACK_BOT_TOKEN: 'token',
+    ADMIN_PASSWORD: 'password', SMTP_PASS: 'password',
+    LOG_LEVEL: 'generic', NODE_ENV: 'generic',
+  };
+  for (const [name, category] of Object.entries(cases)) assert.equal(inferCategory(name), category, name);
+  assert.equal(inferCategory('jwt_secret'), 'jwt', 'case-insensitive');
+});
