@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { sandbox, type RunResult, type Sandbox } from './_harness.js';
+
+const envFile = (box: Sandbox, env: string) => parse(readFileSync(join(box.dir, `.env.${env}`), 'utf8'));
+
+function assertNoValues(result: RunResult, values: Record<string, string>): void {
+  for (const [name, value] of Object.entries(values)) {
+    assert.ok(!result.stdout.includes(value) && !result.stderr.includes(value), `value of ${name} leaked into output`);
+  }
+}
+
+test('generate writes every standard secret 0600, distinct per secret and per environment', async () => {
+  const box = sandbox();
+  try {
+    assert.equal((await box.run(['init', '--yes'])).code, 0);
+    const dev = await box.run(['generate', 'development']);
+    assert.equal(dev.code, 0, dev.stderr);
+    const prod = await box.run(['generate', '-e', 'production', '--json']);
+    assert.equal(prod.code, 0, prod.stderr);
+    const report = JSON.parse(prod.stdout);
+    assert.equal(report.environment, 'production');
+    assert.equal(report.secrets.length, 8);
+    for (const s of report.secrets) {
+      assert.equal(s.action, 'generated');
+      assert.match(s.rotateBy, /^\d{4}-\d{2}-\d{2}T/);
+      assert.equal(s.value, undefined);
+    }
+    const a = envFile(box, 'development');
+    const b = envFile(box, 'production');
+    assert.equal(Object.keys(a).length, 8);
+    assert.equal(statSync(join(box.dir, '.env.development')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(box.dir, '.env.production')).mode & 0o777, 0o600);
+    assert.equal(new Set([...Object.values(a), ...Object.values(b)]).size, 16, 'all values distinct');
+    assert.match(a.ENCRYPTION_KEY ?? '', /^[0-9a-f]{64}$/);
+    assert.ok((a.JWT_SECRET ?? '').length >= 64);
+    assert.ok(/[^A-Za-z0-9]/.test(b.DB_PASSWORD ?? '') && /[A-Z]/.test(b.DB_PASSWORD ?? ''), 'database password has every class');
+    assertNoValues(dev, a);
+    assertNoValues(prod, b);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('existing values are kept unless --force; --only limits; the old file is backed up 0600', async () => {
+  const box = sandbox();
+  try {
+    await box.run(['init', '--yes']);
+    await box.run(['generate']);
+    const first = envFile(box, 'development');
+    const kept = await box.run(['generate', '--json']);
+    assert.equal(kept.code, 0);
+    assert.ok(JSON.parse(kept.stdout).secrets.every((s: { action: string }) => s.action === 'kept'));
+    assert.deepEqual(envFile(box, 'development'), first);
+    const only = await box.run(['generate', '--force', '--only', 'JWT_SECRET', 'SESSION_SECRET']);
+    assert.equal(only.code, 0, only.stderr);
+    const second = envFile(box, 'development');
+    assert.notEqual(second.JWT_SECRET, first.JWT_SECRET);
+    assert.notEqual(second.SESSION_SECRET, first.SESSION_SECRET);
+    assert.equal(second.DB_PASSWORD, first.DB_PASSWORD);
+    const backups = readdirSync(box.dir).filter((f) => f.startsWith('.env.development.bak-'));
+    assert.equal(backups.length, 1);
+    assert.equal(statSync(join(box.dir, backups[0] as string)).mode & 0o777, 0o600);
+    assert.deepEqual(parse(readFileSync(join(box.dir, backups[0] as string))), first);
+    assertNoValues(only, { ...first, ...second });
+    const unknown = await box.run(['generate', '--only', 'NOPE']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /COFFER_E_USAGE: --only names NOPE/);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('external secrets come from the environment; a missing required one writes nothing', async () => {
+  const box = sandbox();
+  try {
+    await box.run(['init', '--yes']);
+    const configPath = join(box.dir, 'coffer.config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true, description: 'Stripe secret key' };
+    config.secrets.SENTRY_TOKEN = { category: 'token', external: true, required: false, level: 'Internal' };
+    writeFileSync(configPath, JSON.stringify(config));
+    const missing = await box.run(['generate']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /COFFER_E_MISSING_SECRETS: .*STRIPE_API_KEY.*Nothing was written/);
+    assert.ok(!readdirSync(box.dir).includes('.env.development'), 'nothing written');
+    const supplied = 'sk_live_' + 'Zx9'.repeat(16);
+    const ok = await box.run(['generate', '--json'], { env: { STRIPE_API_KEY: supplied } });
+    assert.equal(ok.code, 0, ok.stderr);
+    const actions = Object.fromEntries(JSON.parse(ok.stdout).secrets.map((s: { name: string; action: string }) => [s.name, s.action]));
+    assert.equal(actions.STRIPE_API_KEY, 'supplied');
+    assert.equal(actions.SENTRY_TOKEN, 'skipped');
+    assert.equal(envFile(box, 'development').STRIPE_API_KEY, supplied);
+    assertNoValues(ok, { STRIPE_API_KEY: supplied });
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('COFFER_ENV picks the environment; a conflicting argument is a usage error', async () => {
+  const box = sandbox();
+  try {
+    await box.run(['init', '--yes']);
+    const staged = await box.run(['generate'], { env: { COFFER_ENV: 'staging' } });
+    assert.equal(staged.code, 0, staged.stderr);
+    assert.ok(readdirSync(box.dir).includes('.env.staging'));
+    const conflict = await box.run(['generate', 'production'], { env: { COFFER_ENV: 'staging' } });
+    assert.equal(conflict.code, 2);
+    assert.match(conflict.stderr, /COFFER_E_USAGE/);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('a malformed existing file stops generate with file and line, and is left untouched', async () => {
+  const box = sandbox();
+  try {
+    await box.run(['init', '--yes']);
+    const path = join(box.dir, '.env.development');
+    writeFileSync(path, 'OK=1\nthis is not an assignment\n', { mode: 0o600 });
+    const result = await box.run(['generate']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /COFFER_E_DOTENV_SYNTAX: .*\.env\.development:2/);
+    assert.equal(readFileSync(path, 'utf8'), 'OK=1\nthis is not an assignment\n');
+  } finally {
+    box.cleanup();
+  }
+});
