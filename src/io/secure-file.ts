@@ -54,7 +54,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   try {
     writeSynced(temp, data, mode);
     if (existing && options.backup) {
-      backupPath = `${path}.bak-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      // Timestamp for people, random suffix so two rewrites in one millisecond never collide.
+      backupPath = `${path}.bak-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
       copyPrivate(path, backupPath);
     }
     if (options.exclusive) {

@@ -68,6 +68,8 @@ export interface Provider {
   readonly id: string;
   /** A short, value-free description of where values live (a path, a URL), for messages. */
   readonly location: string;
+  /** The local file holding the values, for providers backed by one (its permissions are checked). */
+  readonly file?: string;
   readonly capabilities: ProviderCapabilities;
   /** Reads one secret; throws COFFER_E_NOT_FOUND when it does not exist. */
   get(name: string, options?: GetOptions): Promise<SecretRecord>;

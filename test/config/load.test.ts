@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { loadConfig, parseConfig, starterConfig, getEnvironment, secretsOf } from '../../src/config/index.js';
 import { isCofferError, type ErrorCode } from '../../src/core/errors.js';
 
-const base = () => JSON.parse(JSON.stringify(starterConfig('demo'))) as Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests edit the raw config freely
+const base = () => JSON.parse(JSON.stringify(starterConfig("demo"))) as Record<string, any>;
 const parse = (value: unknown, file = '/p/coffer.config.json') => parseConfig(JSON.stringify(value), file);
 
 function rejects(fn: () => unknown, code: ErrorCode, ...fragments: string[]): void {
