@@ -39,3 +39,20 @@ export function inferCategory(name: string): CategoryId {
   for (const rule of INFERENCE_RULES) if (rule.pattern.test(upper)) return rule.category;
   return 'generic';
 }
+
+/** Name fragments that mark a variable as holding a secret even when no category rule matches. */
+const SECRET_HINT = /SECRET|PASSWORD|PASSWD|PASSPHRASE|_PASS$|_PWD$|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|_KEY$|^KEY_|_AUTH$|SALT|SIGNING/;
+
+/**
+ * True when a variable's name says it holds a secret. Used for dotenv files Coffer did not
+ * write, where settings such as PORT or LOG_LEVEL sit beside secrets and must not be judged as
+ * weak secrets.
+ *
+ * @example
+ * looksSecret('APP_SECRET'); // true
+ * looksSecret('PORT');       // false
+ */
+export function looksSecret(name: string): boolean {
+  const upper = name.toUpperCase();
+  return inferCategory(upper) !== 'generic' || SECRET_HINT.test(upper);
+}

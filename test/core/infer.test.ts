@@ -17,3 +17,9 @@ test('categories are inferred from conventional names', () => {
   for (const [name, category] of Object.entries(cases)) assert.equal(inferCategory(name), category, name);
   assert.equal(inferCategory('jwt_secret'), 'jwt', 'case-insensitive');
 });
+
+test('looksSecret separates secrets from ordinary settings', async () => {
+  const { looksSecret } = await import('../../src/core/infer.js');
+  for (const name of ['APP_SECRET', 'JWT_SECRET', 'DB_PASSWORD', 'GITHUB_TOKEN', 'STRIPE_API_KEY', 'PRIVATE_KEY', 'SIGNING_KEY', 'PASSWORD_SALT']) assert.ok(looksSecret(name), name);
+  for (const name of ['PORT', 'NODE_ENV', 'LOG_LEVEL', 'DATABASE_HOST', 'REDIS_URL', 'KEYCLOAK_REALM', 'FEATURE_FLAGS']) assert.ok(!looksSecret(name), name);
+});

@@ -129,3 +129,39 @@ test('a malformed existing file stops generate with file and line, and is left u
     box.cleanup();
   }
 });
+
+test('on a terminal an external secret is prompted for with echo off', async (t) => {
+  const { spawnSync, spawn } = await import('node:child_process');
+  if (spawnSync('script', ['--version']).status !== 0) {
+    t.skip('util-linux `script` is not installed; it provides the pseudo-terminal');
+    return;
+  }
+  const box = sandbox();
+  try {
+    await box.run(['init', '--yes']);
+    const configPath = join(box.dir, 'coffer.config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true, description: 'Stripe key' };
+    writeFileSync(configPath, JSON.stringify(config));
+    const typed = 'sk_live_typedOnTheTerminal_9f8e7d';
+    const child = spawn('script', ['-qec', `${process.execPath} ${join(process.cwd(), 'dist/cli/bin.js')} generate --only STRIPE_API_KEY`, '/dev/null'], {
+      cwd: box.dir, env: { PATH: process.env.PATH ?? '', HOME: box.home, NO_COLOR: '1', TERM: 'dumb' },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Value for STRIPE_API_KEY') && !output.includes('\u0000sent')) {
+        output += '\u0000sent';
+        child.stdin.write(`${typed}\r`);
+      }
+    });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    assert.equal(code, 0, output);
+    assert.match(output, /Value for STRIPE_API_KEY \(Stripe key\):/);
+    assert.match(output, /supplied\s+STRIPE_API_KEY/);
+    assert.ok(!output.includes(typed), 'the typed value was echoed');
+    assert.equal(envFile(box, 'development').STRIPE_API_KEY, typed);
+  } finally {
+    box.cleanup();
+  }
+});
