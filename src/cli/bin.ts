@@ -1,7 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 /**
  * The `coffer` executable: hands argv to the CLI and sets the exit code. Kept tiny so that
  * start-up cost is only what main.ts needs to declare the commands.
+ *
+ * The `--` in the shebang ends Node's own option parsing: Node 20 otherwise takes a script
+ * argument `--env-file PATH` for its own flag and exits 9 when PATH does not exist
+ * (nodejs/node#54232), before `coffer validate --env-file` can run.
  */
 import { main } from './main.js';
 

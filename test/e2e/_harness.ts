@@ -42,7 +42,7 @@ export function sandbox(): Sandbox {
 
 function runBin(args: readonly string[], cwd: string, extraEnv: Record<string, string>, input?: string): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, ['--', BIN, ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...extraEnv },
       stdio: ['pipe', 'pipe', 'pipe'],

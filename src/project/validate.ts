@@ -1,0 +1,160 @@
+/**
+ * `coffer validate`: gathers what the pure validation engine needs (values, categories,
+ * metadata, file mode, the values of the other environments) from the config and providers,
+ * and returns its report. Values stay in memory only for the checks; the report never holds one.
+ */
+import { basename, resolve } from 'node:path';
+import { CATEGORIES, type Profile } from '../core/categories.js';
+import { CofferError, isCofferError } from '../core/errors.js';
+import { inferCategory, looksSecret } from '../core/infer.js';
+import { complianceNotes, groupByCompliance, validateSecrets, type ComplianceGroup, type ComplianceNote, type SecretUnderTest, type ValidationReport } from '../core/validation/index.js';
+import { getEnvironment, secretsOf, type Config, type ResolvedSecret } from '../config/resolve.js';
+import { fileMode } from '../io/secure-file.js';
+import { readDotenvFile } from '../providers/dotenv.js';
+import { openProvider } from '../providers/registry.js';
+import type { Provider } from '../providers/types.js';
+
+/** The result of a validation run. */
+export interface ValidationOutcome {
+  readonly report: ValidationReport;
+  /** The results grouped by compliance requirement. */
+  readonly compliance: readonly ComplianceGroup[];
+  /** Requirements that apply but cannot be checked from current values (e.g. reuse of past values). */
+  readonly complianceNotes: readonly ComplianceNote[];
+  /** What was validated: an environment and/or a file, and the rules applied. */
+  readonly subject: { readonly environment?: string; readonly file?: string; readonly profile: Profile };
+  /** Variables present but not checked, with the reason (not secrets, or Public). */
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+/** Options of {@link validateEnvironment}. */
+export interface ValidateEnvironmentRequest {
+  readonly config: Config;
+  readonly environment: string;
+  readonly now?: Date;
+}
+
+/** Validates the declared secrets of one environment as its provider holds them. */
+export async function validateEnvironment(request: ValidateEnvironmentRequest): Promise<ValidationOutcome> {
+  const { config, environment } = request;
+  const env = getEnvironment(config, environment);
+  const provider = await openProvider(env.provider, env.options, { cwd: config.root });
+  const declared = secretsOf(config, environment);
+  const values = await readValues(provider, declared.map((s) => s.name));
+  const skipped: { name: string; reason: string }[] = [];
+  const secrets: SecretUnderTest[] = [];
+  for (const secret of declared) {
+    const record = values.get(secret.name);
+    if (secret.level === 'Public') {
+      skipped.push({ name: secret.name, reason: 'Public variable: not a secret' });
+    } else if (record === undefined && secret.default !== undefined) {
+      skipped.push({ name: secret.name, reason: 'not set; its default applies' });
+    } else {
+      secrets.push(underTest(secret, record?.value, record?.metadata));
+    }
+  }
+  const others = await otherEnvironments(config, environment);
+  const file = provider.file === undefined ? undefined : { path: provider.file, mode: fileMode(provider.file) };
+  const report = validateSecrets({
+    environment, profile: env.profile, secrets, now: request.now ?? new Date(),
+    ...(file === undefined || file.mode === undefined ? {} : { file }),
+    otherEnvironments: others.readable,
+  });
+  const merged = withResults(report, others.unreadable);
+  return { report: merged, compliance: groupByCompliance(merged, secrets), complianceNotes: complianceNotes(secrets), subject: { environment, profile: env.profile, ...(provider.file ? { file: provider.file } : {}) }, skipped };
+}
+
+/** Options of {@link validateEnvFile}. */
+export interface ValidateFileRequest {
+  readonly path: string;
+  readonly cwd: string;
+  /** When given, declared secrets take their category from it and declared-but-absent ones are reported missing. */
+  readonly config?: Config;
+  /** Environment whose profile applies; else `profile`; else guessed from the file name. */
+  readonly environment?: string;
+  readonly profile?: Profile;
+  readonly now?: Date;
+}
+
+/** Validates any dotenv file, inferring categories from names where no config declares them. */
+export async function validateEnvFile(request: ValidateFileRequest): Promise<ValidationOutcome> {
+  const path = resolve(request.cwd, request.path);
+  const env = request.config && request.environment ? getEnvironment(request.config, request.environment) : undefined;
+  const profile: Profile = env?.profile ?? request.profile ?? (/prod/i.test(basename(path)) ? 'production' : 'development');
+  const entries = await readDotenvFile(path);
+  const declared = new Map((request.config ? (env ? secretsOf(request.config, env.name) : request.config.secrets) : []).map((s) => [s.name, s]));
+  const skipped: { name: string; reason: string }[] = [];
+  const secrets: SecretUnderTest[] = [];
+  const seen = new Set<string>();
+  for (const entry of dedupeLastWins(entries)) {
+    seen.add(entry.name);
+    const secret = declared.get(entry.name);
+    if (secret?.level === 'Public') skipped.push({ name: entry.name, reason: 'Public variable: not a secret' });
+    else if (secret) secrets.push(underTest(secret, entry.value, entry.metadata));
+    else if (!looksSecret(entry.name)) skipped.push({ name: entry.name, reason: 'name does not mark a secret' });
+    else {
+      const category = inferCategory(entry.name);
+      secrets.push({ name: entry.name, value: entry.value, category, required: true, rotationDays: CATEGORIES[category].rotationDays, metadata: entry.metadata });
+    }
+  }
+  for (const secret of declared.values()) {
+    if (!seen.has(secret.name) && secret.default === undefined && secret.level !== 'Public') secrets.push(underTest(secret, undefined, undefined));
+  }
+  const mode = fileMode(path);
+  const report = validateSecrets({
+    environment: env?.name ?? basename(path), profile, secrets, now: request.now ?? new Date(),
+    ...(mode === undefined ? {} : { file: { path, mode } }),
+  });
+  return { report, compliance: groupByCompliance(report, secrets), complianceNotes: complianceNotes(secrets), subject: { file: path, profile, ...(env ? { environment: env.name } : {}) }, skipped };
+}
+
+function underTest(secret: ResolvedSecret, value: string | undefined, metadata: { updatedAt?: string; rotateBy?: string } | undefined): SecretUnderTest {
+  return {
+    name: secret.name, value, category: secret.category, required: secret.required, rotationDays: secret.rotationDays,
+    ...(metadata === undefined ? {} : { metadata }),
+  };
+}
+
+async function readValues(provider: Provider, names: readonly string[]) {
+  const values = new Map<string, { value: string; metadata: { updatedAt?: string; rotateBy?: string } }>();
+  await Promise.all(names.map(async (name) => {
+    try {
+      const record = await provider.get(name);
+      values.set(name, { value: record.value, metadata: record.metadata });
+    } catch (error) {
+      // Only "not found" means missing; a refusal or an outage must surface as itself.
+      if (!isCofferError(error, 'COFFER_E_NOT_FOUND')) throw error;
+    }
+  }));
+  return values;
+}
+
+async function otherEnvironments(config: Config, current: string) {
+  const readable: { environment: string; values: ReadonlyMap<string, string> }[] = [];
+  const unreadable: ValidationReport['results'][number][] = [];
+  for (const env of Object.values(config.environments)) {
+    if (env.name === current) continue;
+    try {
+      const provider = await openProvider(env.provider, env.options, { cwd: config.root });
+      const values = await readValues(provider, secretsOf(config, env.name).map((s) => s.name));
+      readable.push({ environment: env.name, values: new Map([...values].map(([name, r]) => [name, r.value])) });
+    } catch (error) {
+      if (!(error instanceof CofferError)) throw error;
+      unreadable.push({ secret: `(environment ${env.name})`, check: 'unique-env', status: 'warn', message: `Could not read environment "${env.name}" (${error.code}), so reuse across it was not checked; fix it and validate again.` });
+    }
+  }
+  return { readable, unreadable };
+}
+
+function withResults(report: ValidationReport, extra: ValidationReport['results'][number][]): ValidationReport {
+  if (extra.length === 0) return report;
+  const results = [...report.results, ...extra];
+  const count = (status: string) => results.filter((r) => r.status === status).length;
+  return { ...report, results, summary: { total: results.length, passed: count('pass'), failed: count('fail'), warnings: count('warn') } };
+}
+
+function dedupeLastWins<T extends { name: string }>(entries: readonly T[]): T[] {
+  const byName = new Map<string, T>();
+  for (const entry of entries) byName.set(entry.name, entry);
+  return [...byName.values()];
+}
