@@ -17,9 +17,10 @@ export function loadContext(options: EnvCliOptions): { config: Config; environme
   const config = loadConfig({ cwd: process.cwd(), ...(options.config === undefined ? {} : { path: options.config }) });
   const positional = options.args?.[0];
   if (positional !== undefined && options.env !== undefined && positional !== options.env) {
-    throw new CofferError('COFFER_E_USAGE', `Two environments given ("${positional}" and -e/COFFER_ENV "${options.env}"); give one.`);
+    throw new CofferError('COFFER_E_USAGE', `Two environments given ("${positional}" and -e "${options.env}"); give one.`);
   }
-  const environment = positional ?? options.env ?? config.defaultEnvironment;
+  // An explicit choice wins over COFFER_ENV, which wins over the config's default.
+  const environment = positional ?? options.env ?? (process.env.COFFER_ENV || undefined) ?? config.defaultEnvironment;
   getEnvironment(config, environment);
   return { config, environment };
 }

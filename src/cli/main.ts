@@ -24,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-c, --config <path>', 'config file (default: coffer.config.json here or in a parent directory)')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`coffer: ${text.replace(/^error: /, '')}`) });
+    .configureOutput({ outputError: (text, write) => write(`coffer: COFFER_E_USAGE: ${text.replace(/^error: /, '').trimEnd()}; see \`coffer --help\`.\n`) });
 
   const action = <O>(load: () => Promise<ActionModule<O>>) =>
     async (...args: unknown[]): Promise<void> => {
@@ -47,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('generate')
     .argument('[env]', 'environment (default: -e, COFFER_ENV, or the config\'s default environment)')
     .description('generate every generatable secret of an environment that has no value yet')
-    .addOption(new Option('-e, --env <name>', 'environment').env('COFFER_ENV'))
+    .option('-e, --env <name>', 'environment (else COFFER_ENV, else the config\'s default)')
     .option('--only <names...>', 'generate only these secrets')
     .option('-f, --force', 'replace existing values too (the old file is backed up)')
     .option('-y, --yes', 'never prompt; read values of external secrets from the environment')
@@ -58,9 +58,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('validate')
     .argument('[env]', 'environment (default: -e, COFFER_ENV, or the config\'s default environment)')
     .description('check the secrets of an environment (or a dotenv file) against policy; exit 1 if non-compliant')
-    .addOption(new Option('-e, --env <name>', 'environment').env('COFFER_ENV'))
+    .option('-e, --env <name>', 'environment (else COFFER_ENV, else the config\'s default)')
     .option('--env-file <path>', 'validate any dotenv file instead of an environment')
-    .addOption(new Option('--profile <profile>', 'rules for --env-file (default: production if the file name says prod, else development)').choices(['production', 'development']))
+    .addOption(new Option('--profile <profile>', 'rules for --env-file (default: its environment\'s, else production if the file name says prod)').choices(['production', 'development']))
     .option('--compliance', 'group results by compliance requirement (SOC 2, PCI-DSS, HIPAA, NIST SP 800-63B, OWASP)')
     .option('--json', 'print the report as JSON')
     .action(action(() => import('./actions/validate.js')));
@@ -70,8 +70,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed.
-      return error.exitCode === 0 ? 0 : 2;
+      // --help and --version end here with code 0; usage errors were already printed on stderr.
+      if (error.exitCode === 0) return 0;
+      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'COFFER_E_USAGE', message: error.message.replace(/^error: /, '') } })}\n`);
+      return 2;
     }
     return reportError(error, json);
   }

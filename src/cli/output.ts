@@ -17,11 +17,6 @@ export function print(...lines: string[]): void {
   for (const line of lines) process.stdout.write(`${line}\n`);
 }
 
-/** Writes a line to stderr (progress, warnings, hints). */
-export function note(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
 /** Writes `value` to stdout as pretty JSON. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -3,6 +3,7 @@
  * in the terminal's scrollback. Only used when canPrompt() allows it.
  */
 import { createInterface } from 'node:readline';
+import { CofferError } from '../core/errors.js';
 
 /** Asks a question on stderr and returns the answer, or `fallback` when the answer is empty. */
 export async function ask(question: string, fallback: string): Promise<string> {
@@ -27,14 +28,14 @@ export async function askHidden(question: string): Promise<string> {
       let value = '';
       const onData = (chunk: string) => {
         for (const char of chunk) {
-          if (char === '\r' || char === '\n') {
+          if (char === '\r' || char === '\n' || char === '\u0004') {
             stdin.off('data', onData);
             resolve(value);
             return;
           }
           if (char === '\u0003') {
             stdin.off('data', onData);
-            reject(new Error('interrupted'));
+            reject(new CofferError('COFFER_E_CANCELLED', 'Interrupted at the prompt; nothing was written.'));
             return;
           }
           if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
@@ -42,6 +43,7 @@ export async function askHidden(question: string): Promise<string> {
         }
       };
       stdin.on('data', onData);
+      stdin.once('end', () => resolve(value));
     });
   } finally {
     stdin.setRawMode(false);

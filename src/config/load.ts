@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { CofferError } from '../core/errors.js';
 import { configSchema, KNOWN_KEYS, type ConfigFile } from './schema.js';
@@ -81,9 +81,9 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const match = /position (\d+)/.exec((error as Error).message);
-    const where = match ? lineCol(text, Number(match[1])) : '';
-    throw new CofferError('COFFER_E_CONFIG_PARSE', `${file}${where}: not valid JSON (${(error as Error).message.split('\n')[0]}); fix the syntax.`, { cause: error });
+    // Only the position is reported: V8's message can quote file content, which may be a credential.
+    const where = jsonErrorPosition(text, (error as Error).message);
+    throw new CofferError('COFFER_E_CONFIG_PARSE', `${file}${where}: not valid JSON; fix the syntax there (a missing comma or quote is the usual cause).`, { cause: error });
   }
 }
 
@@ -91,17 +91,26 @@ function parseYamlText(text: string, file: string): unknown {
   try {
     return parseYaml(text, { prettyErrors: false });
   } catch (error) {
+    // The parser's code names the problem without quoting the file's content.
     const pos = error instanceof YAMLParseError ? error.linePos?.[0] : undefined;
     const where = pos ? `:${pos.line}:${pos.col}` : '';
-    throw new CofferError('COFFER_E_CONFIG_PARSE', `${file}${where}: not valid YAML (${(error as Error).message.split('\n')[0]}); fix the syntax.`, { cause: error });
+    const what = error instanceof YAMLParseError ? ` (${error.code})` : '';
+    throw new CofferError('COFFER_E_CONFIG_PARSE', `${file}${where}: not valid YAML${what}; fix the syntax there.`, { cause: error });
   }
 }
 
-function lineCol(text: string, position: number): string {
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const col = position - before.lastIndexOf('\n');
-  return `:${line}:${col}`;
+/**
+ * `:line:col` of a JSON syntax error: from the offset in V8's message when it gives one, else from
+ * the YAML parser (JSON is a subset of YAML 1.2), else nothing.
+ */
+function jsonErrorPosition(text: string, message: string): string {
+  const offset = /position (\d+)/.exec(message);
+  if (offset) {
+    const before = text.slice(0, Number(offset[1]));
+    return `:${before.split('\n').length}:${Number(offset[1]) - before.lastIndexOf('\n')}`;
+  }
+  const pos = parseDocument(text, { prettyErrors: false }).errors[0]?.linePos?.[0];
+  return pos ? `:${pos.line}:${pos.col}` : '';
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

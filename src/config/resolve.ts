@@ -61,7 +61,8 @@ export function resolveConfig(raw: ConfigFile, file: string): Config {
       ...(entry.description === undefined ? {} : { description: entry.description }),
       profile: entry.profile ?? (name === 'production' || name === 'prod' ? 'production' : 'development'),
       provider: entry.provider ?? 'dotenv',
-      options: entry.options ?? (entry.provider === undefined || entry.provider === 'dotenv' ? { path: `.env.${name}` } : {}),
+      // Each environment gets its own file unless it names one, so two never share values.
+      options: entry.provider === undefined || entry.provider === 'dotenv' ? { path: `.env.${name}`, ...entry.options } : (entry.options ?? {}),
     };
   }
   const names = Object.keys(environments);
@@ -69,8 +70,12 @@ export function resolveConfig(raw: ConfigFile, file: string): Config {
   if (!names.includes(defaultEnvironment)) {
     throw invalid(file, 'defaultEnvironment', `"${defaultEnvironment}" is not declared under environments (declared: ${names.join(', ')})`);
   }
-  const strictest: Profile = names.some((n) => environments[n]?.profile === 'production') ? 'production' : 'development';
-  const secrets = Object.entries(raw.secrets).map(([name, entry]) => resolveSecret(name, entry, file, names, strictest));
+  const secrets = Object.entries(raw.secrets).map(([name, entry]) => {
+    // A generator must meet the strictest profile among the environments the secret lives in.
+    const homes = entry.environments ?? names;
+    const strictest: Profile = homes.some((n) => environments[n]?.profile === 'production') ? 'production' : 'development';
+    return resolveSecret(name, entry, file, names, strictest);
+  });
   return { file, root: dirname(file), project: raw.project ?? 'app', defaultEnvironment, environments, secrets };
 }
 
@@ -125,6 +130,11 @@ export function getEnvironment(config: Config, name: string): ResolvedEnvironmen
     throw new CofferError('COFFER_E_UNKNOWN_ENV', `Unknown environment "${name}"; declared in ${config.file}: ${Object.keys(config.environments).join(', ')}. Add it under "environments" or pick one of those.`, { details: { environment: name } });
   }
   return env;
+}
+
+/** The label of an environment's provider options in messages. */
+export function environmentLabel(config: Config, environment: string): string {
+  return `environment "${environment}" in ${config.file}`;
 }
 
 /** The secrets that exist in the given environment. */

@@ -59,8 +59,6 @@ export interface CategoryPolicy {
   readonly requiredClasses: PerProfile<readonly CharClass[]>;
   /** How Coffer generates a value. */
   readonly generate: { readonly encoding: Encoding; readonly length: number };
-  /** False for credentials issued by third parties, which Coffer must be given. */
-  readonly generatable: boolean;
   /** Days between rotations. */
   readonly rotationDays: number;
   readonly riskTier: RiskTier;
@@ -80,66 +78,61 @@ export const CATEGORIES: Readonly<Record<CategoryId, CategoryPolicy>> = {
   jwt: {
     id: 'jwt', title: 'JWT signing secret',
     minLength: { production: 64, development: 32 }, minBits: { production: 256, development: 128 },
-    requiredClasses: both([]), generate: { encoding: 'base64url', length: 86 }, generatable: true,
+    requiredClasses: both([]), generate: { encoding: 'base64url', length: 86 },
     rotationDays: 90, riskTier: 'medium', level: 'Critical', frameworks: ['SOC 2', 'OWASP', 'NIST SP 800-63B'], noReuse: false,
   },
   database: {
     id: 'database', title: 'Database password',
     minLength: { production: 32, development: 16 }, minBits: { production: 160, development: 80 },
-    requiredClasses: { production: ALL_CLASSES, development: [] }, generate: { encoding: 'alphanumeric+symbols', length: 32 }, generatable: true,
+    requiredClasses: { production: ALL_CLASSES, development: [] }, generate: { encoding: 'alphanumeric+symbols', length: 32 },
     rotationDays: 90, riskTier: 'medium', level: 'Critical', frameworks: ['PCI-DSS', 'SOC 2', 'NIST SP 800-63B'], noReuse: true,
   },
   redis: {
     id: 'redis', title: 'Redis password',
     minLength: { production: 32, development: 16 }, minBits: { production: 160, development: 80 },
-    requiredClasses: { production: ['lower', 'upper', 'digit'], development: [] }, generate: { encoding: 'alphanumeric', length: 32 }, generatable: true,
+    requiredClasses: { production: ['lower', 'upper', 'digit'], development: [] }, generate: { encoding: 'alphanumeric', length: 32 },
     rotationDays: 90, riskTier: 'medium', level: 'Secret', frameworks: ['SOC 2', 'PCI-DSS'], noReuse: true,
   },
   session: {
     id: 'session', title: 'Session secret',
     minLength: { production: 64, development: 32 }, minBits: { production: 256, development: 128 },
-    requiredClasses: both([]), generate: { encoding: 'base64url', length: 86 }, generatable: true,
+    requiredClasses: both([]), generate: { encoding: 'base64url', length: 86 },
     rotationDays: 90, riskTier: 'medium', level: 'Critical', frameworks: ['OWASP', 'SOC 2'], noReuse: false,
   },
   encryption: {
     id: 'encryption', title: 'Encryption key',
     minLength: { production: 64, development: 64 }, minBits: { production: 256, development: 256 },
-    requiredClasses: both([]), generate: { encoding: 'hex', length: 64 }, generatable: true,
+    requiredClasses: both([]), generate: { encoding: 'hex', length: 64 },
     rotationDays: 180, riskTier: 'low', level: 'Critical', frameworks: ['HIPAA', 'PCI-DSS', 'SOC 2'], noReuse: false,
   },
   api_key: {
     id: 'api_key', title: 'API key',
     minLength: { production: 48, development: 32 }, minBits: { production: 256, development: 128 },
-    requiredClasses: both([]), generate: { encoding: 'base64url', length: 64 }, generatable: true,
+    requiredClasses: both([]), generate: { encoding: 'base64url', length: 64 },
     rotationDays: 90, riskTier: 'medium', level: 'Secret', frameworks: ['SOC 2', 'OWASP'], noReuse: false,
   },
   webhook: {
     id: 'webhook', title: 'Webhook signing secret',
     minLength: { production: 48, development: 32 }, minBits: { production: 256, development: 128 },
-    requiredClasses: both([]), generate: { encoding: 'base64url', length: 64 }, generatable: true,
+    requiredClasses: both([]), generate: { encoding: 'base64url', length: 64 },
     rotationDays: 90, riskTier: 'medium', level: 'Secret', frameworks: ['SOC 2', 'OWASP'], noReuse: false,
   },
   token: {
     id: 'token', title: 'Access token',
     minLength: { production: 32, development: 16 }, minBits: { production: 128, development: 80 },
-    requiredClasses: both([]), generate: { encoding: 'base64url', length: 43 }, generatable: true,
+    requiredClasses: both([]), generate: { encoding: 'base64url', length: 43 },
     rotationDays: 90, riskTier: 'medium', level: 'Secret', frameworks: ['SOC 2', 'OWASP'], noReuse: false,
   },
   password: {
     id: 'password', title: 'Password',
     minLength: { production: 20, development: 12 }, minBits: { production: 112, development: 64 },
-    requiredClasses: { production: ALL_CLASSES, development: [] }, generate: { encoding: 'alphanumeric+symbols', length: 24 }, generatable: true,
+    requiredClasses: { production: ALL_CLASSES, development: [] }, generate: { encoding: 'alphanumeric+symbols', length: 24 },
     rotationDays: 90, riskTier: 'medium', level: 'Secret', frameworks: ['PCI-DSS', 'NIST SP 800-63B', 'SOC 2'], noReuse: true,
   },
   generic: {
     id: 'generic', title: 'Secret',
     minLength: { production: 32, development: 16 }, minBits: { production: 128, development: 64 },
-    requiredClasses: both([]), generate: { encoding: 'base64url', length: 43 }, generatable: true,
+    requiredClasses: both([]), generate: { encoding: 'base64url', length: 43 },
     rotationDays: 180, riskTier: 'low', level: 'Secret', frameworks: ['SOC 2'], noReuse: false,
   },
 };
-
-/** Returns the policy of a category. */
-export function categoryPolicy(id: CategoryId): CategoryPolicy {
-  return CATEGORIES[id];
-}

@@ -49,7 +49,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   if (existing?.isDirectory()) {
     throw new CofferError('COFFER_E_FILE_WRITE', `${path} is a directory; give a file path instead.`);
   }
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Named `<file>.coffer-tmp-<random>` so a temp file left by a crash matches the .gitignore
+  // entries `coffer init` writes (`.env.*`, `*.coffer-tmp-*`) and is never committed.
+  const temp = join(dir, `${basename(path)}.coffer-tmp-${randomBytes(6).toString('hex')}`);
   let backupPath: string | undefined;
   try {
     writeSynced(temp, data, mode);

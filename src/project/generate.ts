@@ -7,9 +7,9 @@
  */
 import { CofferError } from '../core/errors.js';
 import { generateSecret } from '../core/generator.js';
-import { getEnvironment, secretsOf, type Config, type ResolvedSecret } from '../config/resolve.js';
-import { openProvider } from '../providers/registry.js';
-import type { SecretWrite } from '../providers/types.js';
+import { secretsOf, type Config, type ResolvedSecret } from '../config/resolve.js';
+import type { Provider, SecretWrite } from '../providers/types.js';
+import { openEnvironmentProvider } from './_environment.js';
 
 /** What to generate. */
 export interface GenerateRequest {
@@ -50,26 +50,33 @@ const DAY_MS = 86_400_000;
 /** Generates the secrets of one environment; see the module comment. */
 export async function generateSecrets(request: GenerateRequest): Promise<GenerateResult> {
   const { config, environment, force = false } = request;
-  const env = getEnvironment(config, environment);
   const now = request.now ?? new Date();
   const secrets = selectSecrets(secretsOf(config, environment), request.only, environment);
-  const provider = await openProvider(env.provider, env.options, { cwd: config.root });
-  if (!provider.capabilities.write) {
-    throw new CofferError('COFFER_E_UNSUPPORTED', `The ${provider.id} provider of environment "${environment}" is read-only; choose a writable provider to generate into.`);
+  const provider = await openEnvironmentProvider(config, environment);
+  if (!provider.capabilities.write || !provider.capabilities.persistent) {
+    throw new CofferError('COFFER_E_UNSUPPORTED', `The ${provider.id} provider of environment "${environment}" cannot keep generated values; give the environment a provider that stores them (e.g. dotenv).`);
   }
-  const existing = new Set((await provider.list()).map((s) => s.name));
+  const existing = await nonEmptyNames(provider);
 
   const outcomes: GenerateOutcome[] = [];
   const writes: SecretWrite[] = [];
   const missing: string[] = [];
   for (const secret of secrets) {
-    if (existing.has(secret.name) && !force) {
+    const skip = skipReason(secret);
+    if (skip !== undefined) {
+      outcomes.push({ name: secret.name, action: 'skipped', category: secret.category, reason: skip });
+      continue;
+    }
+    const has = existing.has(secret.name);
+    if (has && !force) {
       outcomes.push({ name: secret.name, action: 'kept', category: secret.category, reason: 'already has a value (use --force to replace it)' });
       continue;
     }
     const value = secret.external ? await request.supply(secret) : generateFor(secret);
     if (value === undefined || value === '') {
-      if (secret.required) missing.push(secret.name);
+      // --force cannot invent an external credential: an existing one stays when none is supplied.
+      if (has) outcomes.push({ name: secret.name, action: 'kept', category: secret.category, reason: 'external secret: no new value supplied' });
+      else if (secret.required) missing.push(secret.name);
       else outcomes.push({ name: secret.name, action: 'skipped', category: secret.category, reason: 'optional external secret with no value supplied' });
       continue;
     }
@@ -82,6 +89,22 @@ export async function generateSecrets(request: GenerateRequest): Promise<Generat
   }
   if (writes.length > 0) await provider.setMany(writes);
   return { environment, location: provider.location, secrets: outcomes };
+}
+
+/** Why a declared secret is not generated at all, if it is not. */
+function skipReason(secret: ResolvedSecret): string | undefined {
+  if (secret.level === 'Public') return 'Public variable: not a secret';
+  if (secret.default !== undefined) return 'has a default value in the config';
+  return undefined;
+}
+
+/** Names that hold a non-empty value: an empty `NAME=` (e.g. copied from .env.example) counts as missing. */
+async function nonEmptyNames(provider: Provider): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const { name } of await provider.list()) {
+    if ((await provider.get(name)).value !== '') names.add(name);
+  }
+  return names;
 }
 
 function generateFor(secret: ResolvedSecret): string {

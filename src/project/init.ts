@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { envExample, starterConfig } from '../config/starter.js';
-import { CofferError } from '../core/errors.js';
+import { CofferError, isCofferError } from '../core/errors.js';
 import { fileMode, writeFileAtomic } from '../io/secure-file.js';
 
 /** Lines `coffer init` makes sure .gitignore has: every file that may hold a secret value. */
-export const GITIGNORE_ENTRIES = ['.env', '.env.*', '!.env.example', '.coffer/', '*.key', '*.bak-*'] as const;
+export const GITIGNORE_ENTRIES = ['.env', '.env.*', '!.env.example', '.coffer/', '*.key', '*.bak-*', '*.coffer-tmp-*'] as const;
 
 /** Options of {@link initProject}. */
 export interface InitOptions {
@@ -42,10 +42,13 @@ export function initProject(options: InitOptions): InitFileResult[] {
   const results: InitFileResult[] = [];
 
   const configExisted = fileMode(configPath) !== undefined;
-  if (configExisted && !force) {
-    throw new CofferError('COFFER_E_EXISTS', `${configPath} already exists and was left untouched; use --force to replace it (the old file is backed up).`);
+  try {
+    // exclusive: a config that appears between the check and the write is never clobbered.
+    writeFileAtomic(configPath, configText, { mode: 0o644, backup: true, exclusive: !force });
+  } catch (error) {
+    if (!isCofferError(error, 'COFFER_E_EXISTS')) throw error;
+    throw new CofferError('COFFER_E_EXISTS', `${configPath} already exists and was left untouched; use --force to replace it (the old file is backed up).`, { cause: error });
   }
-  writeFileAtomic(configPath, configText, { mode: 0o644, backup: true });
   results.push({ path: configPath, action: configExisted ? 'replaced' : 'created' });
 
   const examplePath = join(cwd, '.env.example');

@@ -8,10 +8,10 @@ import { CATEGORIES, type Profile } from '../core/categories.js';
 import { CofferError, isCofferError } from '../core/errors.js';
 import { inferCategory, looksSecret } from '../core/infer.js';
 import { complianceNotes, groupByCompliance, validateSecrets, type ComplianceGroup, type ComplianceNote, type SecretUnderTest, type ValidationReport } from '../core/validation/index.js';
-import { getEnvironment, secretsOf, type Config, type ResolvedSecret } from '../config/resolve.js';
+import { getEnvironment, secretsOf, type Config, type ResolvedEnvironment, type ResolvedSecret } from '../config/resolve.js';
 import { fileMode } from '../io/secure-file.js';
 import { readDotenvFile } from '../providers/dotenv.js';
-import { openProvider } from '../providers/registry.js';
+import { openEnvironmentProvider } from './_environment.js';
 import type { Provider } from '../providers/types.js';
 
 /** The result of a validation run. */
@@ -38,7 +38,7 @@ export interface ValidateEnvironmentRequest {
 export async function validateEnvironment(request: ValidateEnvironmentRequest): Promise<ValidationOutcome> {
   const { config, environment } = request;
   const env = getEnvironment(config, environment);
-  const provider = await openProvider(env.provider, env.options, { cwd: config.root });
+  const provider = await openEnvironmentProvider(config, environment);
   const declared = secretsOf(config, environment);
   const values = await readValues(provider, declared.map((s) => s.name));
   const skipped: { name: string; reason: string }[] = [];
@@ -70,8 +70,12 @@ export interface ValidateFileRequest {
   readonly cwd: string;
   /** When given, declared secrets take their category from it and declared-but-absent ones are reported missing. */
   readonly config?: Config;
-  /** Environment whose profile applies; else `profile`; else guessed from the file name. */
+  /**
+   * The environment the file belongs to: its secrets are expected and its profile applies. Default:
+   * the environment whose dotenv path is this file, if the config has one.
+   */
   readonly environment?: string;
+  /** Rules to apply; wins over the environment's. Default: the environment's, else production when the file name says prod. */
   readonly profile?: Profile;
   readonly now?: Date;
 }
@@ -79,10 +83,12 @@ export interface ValidateFileRequest {
 /** Validates any dotenv file, inferring categories from names where no config declares them. */
 export async function validateEnvFile(request: ValidateFileRequest): Promise<ValidationOutcome> {
   const path = resolve(request.cwd, request.path);
-  const env = request.config && request.environment ? getEnvironment(request.config, request.environment) : undefined;
-  const profile: Profile = env?.profile ?? request.profile ?? (/prod/i.test(basename(path)) ? 'production' : 'development');
+  const { config } = request;
+  const env = config === undefined ? undefined : request.environment !== undefined ? getEnvironment(config, request.environment) : environmentOfFile(config, path);
+  const profile: Profile = request.profile ?? env?.profile ?? (/prod/i.test(basename(path)) ? 'production' : 'development');
   const entries = await readDotenvFile(path);
-  const declared = new Map((request.config ? (env ? secretsOf(request.config, env.name) : request.config.secrets) : []).map((s) => [s.name, s]));
+  // Declared secrets lend their category; only those of the file's own environment are expected in it.
+  const declared = new Map((config ? (env ? secretsOf(config, env.name) : config.secrets) : []).map((s) => [s.name, s]));
   const skipped: { name: string; reason: string }[] = [];
   const secrets: SecretUnderTest[] = [];
   const seen = new Set<string>();
@@ -97,7 +103,7 @@ export async function validateEnvFile(request: ValidateFileRequest): Promise<Val
       secrets.push({ name: entry.name, value: entry.value, category, required: true, rotationDays: CATEGORIES[category].rotationDays, metadata: entry.metadata });
     }
   }
-  for (const secret of declared.values()) {
+  for (const secret of env ? declared.values() : []) {
     if (!seen.has(secret.name) && secret.default === undefined && secret.level !== 'Public') secrets.push(underTest(secret, undefined, undefined));
   }
   const mode = fileMode(path);
@@ -106,6 +112,11 @@ export async function validateEnvFile(request: ValidateFileRequest): Promise<Val
     ...(mode === undefined ? {} : { file: { path, mode } }),
   });
   return { report, compliance: groupByCompliance(report, secrets), complianceNotes: complianceNotes(secrets), subject: { file: path, profile, ...(env ? { environment: env.name } : {}) }, skipped };
+}
+
+/** The configured environment whose dotenv file is `path`, if any. */
+function environmentOfFile(config: Config, path: string): ResolvedEnvironment | undefined {
+  return Object.values(config.environments).find((e) => e.provider === 'dotenv' && typeof e.options.path === 'string' && resolve(config.root, e.options.path) === path);
 }
 
 function underTest(secret: ResolvedSecret, value: string | undefined, metadata: { updatedAt?: string; rotateBy?: string } | undefined): SecretUnderTest {
@@ -135,7 +146,7 @@ async function otherEnvironments(config: Config, current: string) {
   for (const env of Object.values(config.environments)) {
     if (env.name === current) continue;
     try {
-      const provider = await openProvider(env.provider, env.options, { cwd: config.root });
+      const provider = await openEnvironmentProvider(config, env.name);
       const values = await readValues(provider, secretsOf(config, env.name).map((s) => s.name));
       readable.push({ environment: env.name, values: new Map([...values].map(([name, r]) => [name, r.value])) });
     } catch (error) {

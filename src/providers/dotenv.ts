@@ -9,11 +9,15 @@
  * secret's update and rotate-by dates live in a `# coffer:` comment directly above it.
  */
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { resolve } from 'node:path';
 import { CofferError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/secure-file.js';
 import type { GetOptions, ProviderFactory, SecretListing, SecretRecord, SecretWrite } from './types.js';
 import { parseDotenv, removeEntry, serializeDotenv, setEntries, type DotenvDocument, type DotenvEntry } from './_dotenv-format.js';
+
+/** Validates `DotenvOptions` as written in a config file. */
+export const optionsSchema = z.object({ path: z.string().min(1).optional() }).strict();
 
 /** Options of the `dotenv` provider. */
 export interface DotenvOptions {
@@ -49,7 +53,7 @@ export const createDotenvProvider: ProviderFactory<DotenvOptions> = (options = {
     id: 'dotenv',
     location: path,
     file: path,
-    capabilities: { write: true, list: true, versions: false, stages: false, metadata: true },
+    capabilities: { write: true, list: true, versions: false, stages: false, metadata: true, persistent: true },
     async get(name: string, getOptions: GetOptions = {}): Promise<SecretRecord> {
       refuseVersions(getOptions, path);
       const entry = (await load(path)).doc.entries.find((candidate) => candidate.name === name);

@@ -7,10 +7,14 @@
  * run` and twelve-factor deployments where the platform sets the variables. There are no
  * versions, stages or metadata.
  */
+import { z } from 'zod';
 import { CofferError } from '../core/errors.js';
 import type { GetOptions, ProviderFactory, SecretListing, SecretRecord, SecretWrite } from './types.js';
 
 /** Options of the `env` provider. */
+/** Validates `EnvOptions` as written in a config file. */
+export const optionsSchema = z.object({ prefix: z.string().optional() }).strict();
+
 export interface EnvOptions {
   /**
    * Prepended to every secret name to form the variable name (`APP_` makes `DB_PASSWORD` read
@@ -41,7 +45,7 @@ export const createEnvProvider: ProviderFactory<EnvOptions> = (options = {}, con
   return {
     id: 'env',
     location: where,
-    capabilities: { write: true, list: true, versions: false, stages: false, metadata: false },
+    capabilities: { write: true, list: true, versions: false, stages: false, metadata: false, persistent: false },
     async get(name: string, getOptions: GetOptions = {}): Promise<SecretRecord> {
       if (getOptions.version !== undefined || getOptions.stage !== undefined) {
         throw new CofferError('COFFER_E_UNSUPPORTED', 'The env provider keeps one value per variable, without versions or stages; read the current value instead.');

@@ -4,10 +4,16 @@
  * test/providers/registry.test.ts keeps this list, the files, package.json exports and
  * docs/providers/ in agreement.
  */
+import type { z } from 'zod';
 import { CofferError } from '../core/errors.js';
 import type { Provider, ProviderContext, ProviderFactory } from './types.js';
 
-type Loader = () => Promise<{ default: ProviderFactory<never> }>;
+/** What every provider module exports: its factory and the schema of its config options. */
+interface ProviderModule {
+  default: ProviderFactory<never>;
+  optionsSchema: z.ZodType;
+}
+type Loader = () => Promise<ProviderModule>;
 
 const LOADERS = {
   env: () => import('./env.js'),
@@ -30,10 +36,24 @@ export function isProviderId(id: string): id is ProviderId {
  * @example
  * const provider = await openProvider('dotenv', { path: '.env.production' }, { cwd: root });
  */
-export async function openProvider(id: string, options: Readonly<Record<string, unknown>>, context: Partial<ProviderContext> = {}): Promise<Provider> {
+export async function openProvider(
+  id: string,
+  options: Readonly<Record<string, unknown>>,
+  context: Partial<ProviderContext> = {},
+  /** Where the options come from, for messages (e.g. `environment "production" in coffer.config.json`). */
+  where = 'provider options',
+): Promise<Provider> {
   if (!isProviderId(id)) {
-    throw new CofferError('COFFER_E_UNKNOWN_PROVIDER', `Unknown provider "${id}"; available: ${PROVIDER_IDS.join(', ')}. Fix the "provider" of the environment in the config.`);
+    throw new CofferError('COFFER_E_UNKNOWN_PROVIDER', `Unknown provider "${id}" (${where}); available: ${PROVIDER_IDS.join(', ')}.`);
   }
-  const factory = (await LOADERS[id]()).default as ProviderFactory<Readonly<Record<string, unknown>>>;
-  return factory(options, context);
+  const module = await LOADERS[id]();
+  const parsed = module.optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = ['options', ...(issue?.path ?? []).map(String)].join('.');
+    const what = issue?.code === 'unrecognized_keys' ? `unknown option "${issue.keys[0]}"` : (issue?.message ?? 'invalid');
+    throw new CofferError('COFFER_E_CONFIG_INVALID', `${where}: ${path}: ${what} for the ${id} provider; see docs/providers/${id}.md.`);
+  }
+  const factory = module.default as ProviderFactory<Readonly<Record<string, unknown>>>;
+  return factory(parsed.data as Readonly<Record<string, unknown>>, context);
 }

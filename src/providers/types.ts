@@ -20,6 +20,8 @@ export interface ProviderCapabilities {
   readonly stages: boolean;
   /** Generation and rotation dates are kept with each secret. */
   readonly metadata: boolean;
+  /** Writes outlive the process (false for the process environment). */
+  readonly persistent: boolean;
 }
 
 /** The stages a version can carry, in the AWS Secrets Manager sense. */

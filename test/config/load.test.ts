@@ -120,3 +120,20 @@ test('loadConfig finds the file in a parent directory and explains a missing one
   assert.equal(config.root, root);
   rejects(() => loadConfig({ cwd: root, path: 'missing.json' }), 'COFFER_E_FILE_UNREADABLE', 'missing.json');
 });
+
+test('parse errors never quote the file content', () => {
+  for (const [text, file] of [['{"token": hvs.SUPERSECRETVALUE}', '/p/coffer.config.json'], ['version: 1\nkey: "hvs.SUPERSECRETVALUE\n  - [', '/p/coffer.config.yaml']] as const) {
+    assert.throws(() => parseConfig(text, file), (e: unknown) => isCofferError(e, 'COFFER_E_CONFIG_PARSE') && !e.message.includes('SUPERSECRET') && !e.message.includes('hvs'));
+  }
+});
+
+test('a development-only secret is held to development minimums; dotenv options keep a per-environment path', () => {
+  const cfg = base();
+  cfg.secrets.DEV_TOKEN = { category: 'jwt', environments: ['development'], generator: { length: 40 } };
+  cfg.environments.qa = { provider: 'dotenv', options: {} };
+  const config = parse(cfg);
+  assert.equal(config.secrets.find((s) => s.name === 'DEV_TOKEN')?.generator.length, 40);
+  assert.deepEqual(config.environments.qa?.options, { path: '.env.qa' });
+  cfg.secrets.DEV_TOKEN.environments = ['production'];
+  rejects(() => parse(cfg), 'COFFER_E_CONFIG_INVALID', 'DEV_TOKEN');
+});

@@ -100,14 +100,14 @@ test('external secrets come from the environment; a missing required one writes 
   }
 });
 
-test('COFFER_ENV picks the environment; a conflicting argument is a usage error', async () => {
+test('COFFER_ENV picks the environment; an argument and a different -e are a usage error', async () => {
   const box = sandbox();
   try {
     await box.run(['init', '--yes']);
     const staged = await box.run(['generate'], { env: { COFFER_ENV: 'staging' } });
     assert.equal(staged.code, 0, staged.stderr);
     assert.ok(readdirSync(box.dir).includes('.env.staging'));
-    const conflict = await box.run(['generate', 'production'], { env: { COFFER_ENV: 'staging' } });
+    const conflict = await box.run(['generate', 'production', '-e', 'staging']);
     assert.equal(conflict.code, 2);
     assert.match(conflict.stderr, /COFFER_E_USAGE/);
   } finally {
@@ -161,6 +161,62 @@ test('on a terminal an external secret is prompted for with echo off', async (t)
     assert.match(output, /supplied\s+STRIPE_API_KEY/);
     assert.ok(!output.includes(typed), 'the typed value was echoed');
     assert.equal(envFile(box, 'development').STRIPE_API_KEY, typed);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('review cases: empty values count as missing, Public and defaulted secrets are skipped, --force keeps an unsupplied external value', async () => {
+  const box = sandbox();
+  try {
+    await box.run(['init', '--yes']);
+    const configPath = join(box.dir, 'coffer.config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    config.secrets.LOG_LEVEL = { level: 'Public', required: false, default: 'info' };
+    config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true };
+    writeFileSync(configPath, JSON.stringify(config));
+    // A copy of .env.example: every variable present but empty.
+    writeFileSync(join(box.dir, '.env.development'), readFileSync(join(box.dir, '.env.example'), 'utf8'), { mode: 0o600 });
+    const first = await box.run(['generate', '--json'], { env: { STRIPE_API_KEY: 'sk_live_' + 'Q7r'.repeat(16) } });
+    assert.equal(first.code, 0, first.stderr);
+    const actions = Object.fromEntries(JSON.parse(first.stdout).secrets.map((s: { name: string; action: string }) => [s.name, s.action]));
+    assert.equal(actions.JWT_SECRET, 'generated');
+    assert.equal(actions.LOG_LEVEL, 'skipped');
+    assert.equal(actions.STRIPE_API_KEY, 'supplied');
+    assert.equal(envFile(box, 'development').LOG_LEVEL, undefined, 'LOG_LEVEL not written');
+    const forced = await box.run(['generate', '--force', '--json']);
+    assert.equal(forced.code, 0, forced.stderr);
+    const after = Object.fromEntries(JSON.parse(forced.stdout).secrets.map((s: { name: string; action: string }) => [s.name, s.action]));
+    assert.equal(after.STRIPE_API_KEY, 'kept');
+    assert.equal(envFile(box, 'development').STRIPE_API_KEY, 'sk_live_' + 'Q7r'.repeat(16));
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('review cases: provider option typos, non-persistent providers, COFFER_ENV precedence, usage errors with a code', async () => {
+  const box = sandbox();
+  try {
+    await box.run(['init', '--yes']);
+    const configPath = join(box.dir, 'coffer.config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    config.environments.staging.options = { paht: '.env.staging' };
+    config.environments.qa = { provider: 'env' };
+    writeFileSync(configPath, JSON.stringify(config));
+    const typo = await box.run(['generate', 'staging']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /COFFER_E_CONFIG_INVALID: environment "staging" in .*coffer\.config\.json: options: unknown option "paht" for the dotenv provider/);
+    const env = await box.run(['generate', 'qa']);
+    assert.equal(env.code, 2);
+    assert.match(env.stderr, /COFFER_E_UNSUPPORTED: .*cannot keep generated values/);
+    const precedence = await box.run(['generate', 'production'], { env: { COFFER_ENV: 'development' } });
+    assert.equal(precedence.code, 0, precedence.stderr);
+    assert.ok(readdirSync(box.dir).includes('.env.production'));
+    assert.ok(!readdirSync(box.dir).includes('.env.development'));
+    const usage = await box.run(['generate', '--nope', '--json']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^coffer: COFFER_E_USAGE: unknown option '--nope'/);
+    assert.equal(JSON.parse(usage.stdout).error.code, 'COFFER_E_USAGE');
   } finally {
     box.cleanup();
   }

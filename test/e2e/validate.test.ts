@@ -176,3 +176,25 @@ test('the installed executable runs through its shebang, and --env-file with a m
     box.cleanup();
   }
 });
+
+test('--env-file on a configured environment\'s file takes that environment\'s profile and secrets; --profile wins', async () => {
+  const box = await project();
+  try {
+    await box.run(['generate', 'staging']);
+    const staged = await box.run(['validate', '--env-file', '.env.staging', '--json']);
+    assert.equal(staged.code, 0, staged.stdout);
+    const report = JSON.parse(staged.stdout);
+    assert.equal(report.subject.environment, 'staging');
+    assert.equal(report.subject.profile, 'production');
+    const relaxed = await box.run(['validate', '--env-file', '.env.staging', '--profile', 'development', '--json']);
+    assert.equal(JSON.parse(relaxed.stdout).subject.profile, 'development');
+    writeFileSync(join(box.dir, 'other.env'), "JWT_SECRET='short'\n", { mode: 0o600 });
+    const bare = await box.run(['validate', '--env-file', 'other.env', '-e', 'production', '--json']);
+    assert.equal(bare.code, 1);
+    const results = JSON.parse(bare.stdout).results as Result[];
+    assert.ok(results.some((r) => r.secret === 'DB_PASSWORD' && r.check === 'present' && r.status === 'fail'), 'production secrets expected');
+    assert.ok(results.some((r) => r.secret === 'JWT_SECRET' && r.check === 'length' && /coffer generate production --force --only JWT_SECRET/.test(r.message)), 'hint names a working command');
+  } finally {
+    box.cleanup();
+  }
+});

@@ -3,9 +3,9 @@
  * report (human, or JSON with --json, grouped by compliance requirement with --compliance).
  * Exit 0 compliant, 1 non-compliant. Messages come from the engine and never hold a value.
  */
-import { CofferError } from '../../core/errors.js';
+import { CofferError, isCofferError } from '../../core/errors.js';
 import type { Profile } from '../../core/categories.js';
-import { findConfigFile, loadConfig } from '../../config/index.js';
+import { loadConfig, type Config } from '../../config/index.js';
 import { validateEnvFile, validateEnvironment, type ValidationOutcome } from '../../project/validate.js';
 import { loadContext, type EnvCliOptions } from '../context.js';
 import { color, print, printJson } from '../output.js';
@@ -43,14 +43,25 @@ async function validateFile(options: ValidateCliOptions, envFile: string): Promi
   const cwd = process.cwd();
   if (options.args?.[0] !== undefined) throw new CofferError('COFFER_E_USAGE', 'Give either an environment or --env-file, not both; use -e to pick the rules of an environment for the file.');
   // A config is optional here: used when present (declared categories), never required.
-  const configPath = options.config ?? findConfigFile(cwd);
-  const config = configPath === undefined ? undefined : loadConfig({ cwd, path: configPath });
+  const config = optionalConfig(cwd, options.config);
+  if (config === undefined && options.env !== undefined) {
+    throw new CofferError('COFFER_E_USAGE', '-e names a config environment, but there is no coffer config here; use --profile production|development to pick the rules for the file.');
+  }
   return validateEnvFile({
     path: envFile, cwd,
     ...(config === undefined ? {} : { config }),
     ...(options.env === undefined || config === undefined ? {} : { environment: options.env }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
   });
+}
+
+function optionalConfig(cwd: string, path: string | undefined): Config | undefined {
+  try {
+    return loadConfig({ cwd, ...(path === undefined ? {} : { path }) });
+  } catch (error) {
+    if (path === undefined && isCofferError(error, 'COFFER_E_CONFIG_NOT_FOUND')) return undefined;
+    throw error;
+  }
 }
 
 function printHuman(outcome: ValidationOutcome, byCompliance: boolean): void {

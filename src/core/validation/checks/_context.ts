@@ -1,7 +1,7 @@
 /**
  * What every per-secret check receives: the secret, its (non-empty) value analysed once, the
- * policy that applies and the profile, plus a helper to build results. Checks read the value but
- * never put it, or any part of it, into a message.
+ * policy that applies, the profile and where remediation hints point, plus helpers to build
+ * results and hints. Checks read the value but never put it, or any part of it, into a message.
  */
 import type { CategoryPolicy, Profile } from '../../categories.js';
 import type { ValueAnalysis } from '../alphabet.js';
@@ -16,11 +16,51 @@ export interface SecretContext {
   readonly policy: CategoryPolicy;
   readonly profile: Profile;
   readonly environment: string;
+  readonly hint: HintTarget;
+}
+
+/**
+ * Where remediation hints point. A hint names a command only when `command` is set, i.e. when the
+ * caller vouched that `coffer generate <command>` writes where the values were read from; else it
+ * names the label (e.g. the file name of an `--env-file` run), because a command naming a file
+ * name as an environment would fail or, worse, write somewhere else.
+ */
+export interface HintTarget {
+  /** The environment label of the report: an environment name or a file name. */
+  readonly label: string;
+  /** The environment name `coffer generate` takes, or undefined when there is none. */
+  readonly command: string | undefined;
 }
 
 /** Builds a result. */
 export function result(secret: string, check: CheckId, status: CheckStatus, message: string): CheckResult {
   return { secret, check, status, message };
+}
+
+/** Shell-quotes a word when it needs it, for a copy-and-paste command. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that replaces a secret's value, existing or not; undefined without an environment to name. */
+export function replaceCommand(name: string, target: HintTarget): string | undefined {
+  return target.command === undefined ? undefined : `coffer generate ${shellQuote(target.command)} --force --only ${shellQuote(name)}`;
+}
+
+/**
+ * The hint for a value that must be replaced, as a clause: "replace it with a generated value
+ * (coffer generate production --force --only JWT_SECRET)", or without a command "replace the value
+ * in .env.production with a generated value". `--force` is needed because `coffer generate` keeps
+ * existing values without it, so the advice would otherwise change nothing.
+ */
+export function replaceHint(name: string, target: HintTarget, replacement: string): string {
+  const command = replaceCommand(name, target);
+  return command === undefined ? `replace the value in ${target.label} with ${replacement}` : `replace it with ${replacement} (${command})`;
+}
+
+/** The clause with its first letter in upper case, to open a sentence. */
+export function capitalise(clause: string): string {
+  return clause.charAt(0).toUpperCase() + clause.slice(1);
 }
 
 /** "a", "a and b", "a, b and c". */

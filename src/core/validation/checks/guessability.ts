@@ -13,7 +13,7 @@ import { analysePatterns, type PatternKind } from '../guess/analyse.js';
 import { isGuessable } from '../guess/rule.js';
 import { screenPatterns } from '../guess/screen.js';
 import { buildLexicon } from '../guess/word-lists.js';
-import { listWords, result, type SecretContext } from './_context.js';
+import { capitalise, listWords, replaceHint, result, type SecretContext } from './_context.js';
 
 /** Characters (UTF-16 code units, as zxcvbn counts them) analysed per value. */
 export const GUESS_WINDOW = 256;
@@ -32,7 +32,7 @@ const PLURALS: Readonly<Record<PatternKind, string>> = {
 
 /** Runs the check. */
 export function checkGuessability(ctx: SecretContext): CheckResult {
-  const { secret, analysis, profile, environment } = ctx;
+  const { secret, analysis, profile, environment, hint } = ctx;
   const text = ctx.value.slice(0, GUESS_WINDOW);
   const bitsPerChar = Math.log2(analysis.alphabetSize);
   const words = contextWords(secret.name, environment);
@@ -47,5 +47,5 @@ export function checkGuessability(ctx: SecretContext): CheckResult {
   const savedShare = Math.round((found.saved / (found.length * bitsPerChar)) * 100);
   const status = profile === 'production' ? 'fail' : 'warn';
   const kinds = listWords(found.kinds.map((k) => PLURALS[k]));
-  return result(secret.name, 'guessability', status, `${secret.name} is guessable: ${kinds} make up ${share}% of it and remove ${savedShare}% of its randomness. Replace it with a generated random value (coffer generate).`);
+  return result(secret.name, 'guessability', status, `${secret.name} is guessable: ${kinds} make up ${share}% of it and remove ${savedShare}% of its randomness. ${capitalise(replaceHint(secret.name, hint, 'a generated random value'))}.`);
 }

@@ -4,13 +4,13 @@
  * against its own minimum.
  */
 import type { CheckResult } from '../types.js';
-import { aTitle, plural, result, type SecretContext } from './_context.js';
+import { aTitle, capitalise, plural, replaceHint, result, type SecretContext } from './_context.js';
 
 /** Runs the check. */
 export function checkLength(ctx: SecretContext): CheckResult {
-  const { secret, analysis, policy, profile } = ctx;
+  const { secret, analysis, policy, profile, hint } = ctx;
   const length = analysis.codePoints.length;
   const min = policy.minLength[profile];
   if (length >= min) return result(secret.name, 'length', 'pass', `${secret.name} has ${plural(length, 'character')} (at least ${min} required).`);
-  return result(secret.name, 'length', 'fail', `${secret.name} has ${plural(length, 'character')}; ${aTitle(policy.title)} needs at least ${min} in ${profile}. Replace it with a generated value (coffer generate).`);
+  return result(secret.name, 'length', 'fail', `${secret.name} has ${plural(length, 'character')}; ${aTitle(policy.title)} needs at least ${min} in ${profile}. ${capitalise(replaceHint(secret.name, hint, 'a generated value'))}.`);
 }

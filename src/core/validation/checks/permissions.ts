@@ -4,12 +4,7 @@
  * A mode the platform cannot report warns rather than passes, since nothing was verified.
  */
 import type { CheckResult, FileUnderTest } from '../types.js';
-import { result } from './_context.js';
-
-/** Shell-quotes a path when it needs it, for a copy-and-paste command. */
-function shellQuote(path: string): string {
-  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
-}
+import { result, shellQuote } from './_context.js';
 
 /** Formats permission bits as four octal digits, e.g. 0644. */
 export function formatMode(mode: number): string {

@@ -11,7 +11,7 @@
  * with negligible probability. Messages name the kind of problem only, never the text matched.
  */
 import type { CheckResult } from '../types.js';
-import { result, type SecretContext } from './_context.js';
+import { replaceHint, result, type SecretContext } from './_context.js';
 
 /** Text that marks a value as a placeholder wherever it appears. */
 const MARKERS: readonly RegExp[] = [
@@ -91,22 +91,29 @@ function dominatedByDefaultWords(value: string): boolean {
   return words * 2 >= lower.length && words + filler >= lower.length * 0.75;
 }
 
+/** What is wrong with a placeholder or default (a predicate), and what should replace it. */
+export interface PlaceholderKind {
+  readonly problem: string;
+  readonly replacement: string;
+}
+
 /** Why a value is a placeholder or default, or undefined when it is neither. */
-export function placeholderKind(value: string, production: boolean): string | undefined {
+export function placeholderKind(value: string, production: boolean): PlaceholderKind | undefined {
   const trimmed = value.trim();
-  if (PUBLISHED.has(trimmed)) return 'is a key published in vendor documentation, known to everyone; use a key of your own';
-  if (DEFAULTS.has(trimmed.toLowerCase())) return 'is a well-known default value, the first thing an attacker tries; replace it with a generated value (coffer generate)';
+  if (PUBLISHED.has(trimmed)) return { problem: 'is a key published in vendor documentation, known to everyone', replacement: 'a key of your own' };
+  if (DEFAULTS.has(trimmed.toLowerCase())) return { problem: 'is a well-known default value, the first thing an attacker tries', replacement: 'a generated value' };
   if (WHOLE.some((p) => p.test(trimmed)) || MARKERS.some((p) => p.test(trimmed))) {
-    return 'is placeholder text, not a secret; set the real value, or run coffer generate';
+    return { problem: 'is placeholder text, not a secret', replacement: 'the real value or a generated one' };
   }
-  if (dominatedByDefaultWords(trimmed)) return 'is built from generic default words, the kind found in sample configs and tutorials; replace it with a generated value (coffer generate)';
-  if (production && NON_LIVE_PREFIXES.test(trimmed)) return 'is a sandbox or development key, which cannot be the production credential; set the live key';
+  if (dominatedByDefaultWords(trimmed)) return { problem: 'is built from generic default words, the kind found in sample configs and tutorials', replacement: 'a generated value' };
+  if (production && NON_LIVE_PREFIXES.test(trimmed)) return { problem: 'is a sandbox or development key, which cannot be the production credential', replacement: 'the live key' };
   return undefined;
 }
 
 /** Runs the check. */
 export function checkPlaceholder(ctx: SecretContext): CheckResult {
+  const { name } = ctx.secret;
   const kind = placeholderKind(ctx.value, ctx.profile === 'production');
-  if (kind === undefined) return result(ctx.secret.name, 'placeholder', 'pass', `${ctx.secret.name} is not a placeholder or known default.`);
-  return result(ctx.secret.name, 'placeholder', 'fail', `${ctx.secret.name} ${kind}.`);
+  if (kind === undefined) return result(name, 'placeholder', 'pass', `${name} is not a placeholder or known default.`);
+  return result(name, 'placeholder', 'fail', `${name} ${kind.problem}; ${replaceHint(name, ctx.hint, kind.replacement)}.`);
 }

@@ -5,11 +5,11 @@
  */
 import type { CheckResult } from '../types.js';
 import { checkDiversity } from '../diversity.js';
-import { plural, result, type SecretContext } from './_context.js';
+import { capitalise, plural, replaceHint, result, type SecretContext } from './_context.js';
 
 /** Runs the check. */
 export function checkStrength(ctx: SecretContext): CheckResult {
-  const { secret, analysis, policy, profile } = ctx;
+  const { secret, analysis, policy, profile, hint } = ctx;
   const required = policy.minBits[profile];
   const bits = Math.floor(analysis.bits);
   const diversity = checkDiversity(analysis.codePoints, analysis.alphabetSize);
@@ -24,5 +24,5 @@ export function checkStrength(ctx: SecretContext): CheckResult {
   if (problems.length === 0) {
     return result(secret.name, 'strength', 'pass', `${secret.name} holds about ${bits} bits of randomness (at least ${required} required).`);
   }
-  return result(secret.name, 'strength', 'fail', `${secret.name} is weak: ${problems.join('; ')}. Replace it with a generated value (coffer generate).`);
+  return result(secret.name, 'strength', 'fail', `${secret.name} is weak: ${problems.join('; ')}. ${capitalise(replaceHint(secret.name, hint, 'a generated value'))}.`);
 }

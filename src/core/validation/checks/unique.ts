@@ -6,7 +6,7 @@
  * from value to holders, built once, so the work grows linearly with the number of secrets.
  */
 import type { CheckResult, OtherEnvironment } from '../types.js';
-import { listNames, listWords, result } from './_context.js';
+import { listNames, listWords, replaceHint, result, type HintTarget } from './_context.js';
 
 /** A present secret, by position and name. */
 export interface Holder {
@@ -16,7 +16,8 @@ export interface Holder {
 }
 
 /** Results of `unique-name` for every present secret, in input order of `holders`. */
-export function checkUniqueNames(holders: readonly Holder[], environment: string): Map<number, CheckResult> {
+export function checkUniqueNames(holders: readonly Holder[], hint: HintTarget): Map<number, CheckResult> {
+  const environment = hint.label;
   const byValue = new Map<string, Holder[]>();
   for (const holder of holders) {
     const list = byValue.get(holder.value);
@@ -28,7 +29,7 @@ export function checkUniqueNames(holders: readonly Holder[], environment: string
     const others = (byValue.get(holder.value) ?? []).filter((h) => h.index !== holder.index).map((h) => h.name);
     results.set(holder.index, others.length === 0
       ? result(holder.name, 'unique-name', 'pass', `${holder.name} has a value of its own in ${environment}.`)
-      : result(holder.name, 'unique-name', 'fail', `${holder.name} has the same value as ${listNames(others)} in ${environment}; each secret needs its own value, so regenerate all but one of them.`));
+      : result(holder.name, 'unique-name', 'fail', `${holder.name} has the same value as ${listNames(others)} in ${environment}; each secret needs its own value, so ${replaceHint(holder.name, hint, 'a new value')}.`));
   }
   return results;
 }
@@ -48,11 +49,11 @@ export function indexOtherEnvironments(others: readonly OtherEnvironment[]): Map
 }
 
 /** The `unique-env` result of one present secret. */
-export function checkUniqueEnvironment(holder: Holder, environment: string, index: Map<string, Map<string, string[]>>): CheckResult {
+export function checkUniqueEnvironment(holder: Holder, hint: HintTarget, index: Map<string, Map<string, string[]>>): CheckResult {
   const holders = index.get(holder.value);
   if (holders === undefined || holders.size === 0) {
     return result(holder.name, 'unique-env', 'pass', `${holder.name} is not reused by another environment.`);
   }
   const places = [...holders].map(([env, names]) => (names.length === 1 && names[0] === holder.name ? env : `${env} (under ${listNames(names)})`));
-  return result(holder.name, 'unique-env', 'fail', `${holder.name} has the same value in ${environment} as in ${listWords(places)}; every environment needs its own secrets, so regenerate it in ${environment}.`);
+  return result(holder.name, 'unique-env', 'fail', `${holder.name} has the same value in ${hint.label} as in ${listWords(places)}; every environment needs its own secrets, so ${replaceHint(holder.name, hint, 'a new value')}.`);
 }
