@@ -58,10 +58,12 @@ export async function validateEnvironment(request: ValidateEnvironmentRequest): 
   const report = validateSecrets({
     environment, profile: env.profile, secrets, now: request.now ?? new Date(),
     ...(file === undefined || file.mode === undefined ? {} : { file }),
+    // Hints name `coffer generate` only where it can store the replacement.
+    ...(provider.capabilities.persistent ? { hintEnvironment: environment } : {}),
     otherEnvironments: others.readable,
+    extraResults: others.unreadable,
   });
-  const merged = withResults(report, others.unreadable);
-  return { report: merged, compliance: groupByCompliance(merged, secrets), complianceNotes: complianceNotes(secrets), subject: { environment, profile: env.profile, ...(provider.file ? { file: provider.file } : {}) }, skipped };
+  return { report, compliance: groupByCompliance(report, secrets), complianceNotes: complianceNotes(secrets), subject: { environment, profile: env.profile, ...(provider.file ? { file: provider.file } : {}) }, skipped };
 }
 
 /** Options of {@link validateEnvFile}. */
@@ -107,9 +109,12 @@ export async function validateEnvFile(request: ValidateFileRequest): Promise<Val
     if (!seen.has(secret.name) && secret.default === undefined && secret.level !== 'Public') secrets.push(underTest(secret, undefined, undefined));
   }
   const mode = fileMode(path);
+  // `coffer generate` fixes the file only when the file is the environment's own dotenv file.
+  const ownFile = env !== undefined && config !== undefined && environmentOfFile(config, path)?.name === env.name;
   const report = validateSecrets({
     environment: env?.name ?? basename(path), profile, secrets, now: request.now ?? new Date(),
     ...(mode === undefined ? {} : { file: { path, mode } }),
+    ...(ownFile ? { hintEnvironment: env.name } : {}),
   });
   return { report, compliance: groupByCompliance(report, secrets), complianceNotes: complianceNotes(secrets), subject: { file: path, profile, ...(env ? { environment: env.name } : {}) }, skipped };
 }
@@ -155,13 +160,6 @@ async function otherEnvironments(config: Config, current: string) {
     }
   }
   return { readable, unreadable };
-}
-
-function withResults(report: ValidationReport, extra: ValidationReport['results'][number][]): ValidationReport {
-  if (extra.length === 0) return report;
-  const results = [...report.results, ...extra];
-  const count = (status: string) => results.filter((r) => r.status === status).length;
-  return { ...report, results, summary: { total: results.length, passed: count('pass'), failed: count('fail'), warnings: count('warn') } };
 }
 
 function dedupeLastWins<T extends { name: string }>(entries: readonly T[]): T[] {

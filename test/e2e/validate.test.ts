@@ -193,7 +193,12 @@ test('--env-file on a configured environment\'s file takes that environment\'s p
     assert.equal(bare.code, 1);
     const results = JSON.parse(bare.stdout).results as Result[];
     assert.ok(results.some((r) => r.secret === 'DB_PASSWORD' && r.check === 'present' && r.status === 'fail'), 'production secrets expected');
-    assert.ok(results.some((r) => r.secret === 'JWT_SECRET' && r.check === 'length' && /coffer generate production --force --only JWT_SECRET/.test(r.message)), 'hint names a working command');
+    assert.ok(results.some((r) => r.secret === 'JWT_SECRET' && r.check === 'length' && !r.message.includes('coffer generate')), 'no command that would write elsewhere');
+    const prodPath = join(box.dir, '.env.production');
+    writeFileSync(prodPath, readFileSync(prodPath, 'utf8').replace(/^JWT_SECRET=.*$/m, "JWT_SECRET='short'"), { mode: 0o600 });
+    const own = await box.run(['validate', '--env-file', '.env.production', '--json']);
+    const ownResults = JSON.parse(own.stdout).results as Result[];
+    assert.ok(ownResults.some((r) => r.secret === 'JWT_SECRET' && r.check === 'length' && r.message.includes('coffer generate production --force --only JWT_SECRET')), 'hint names a working command');
   } finally {
     box.cleanup();
   }

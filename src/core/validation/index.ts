@@ -10,7 +10,7 @@
  */
 import { CATEGORIES } from '../categories.js';
 import { analyseValue } from './alphabet.js';
-import type { SecretContext } from './checks/_context.js';
+import type { HintTarget, SecretContext } from './checks/_context.js';
 import { checkClasses } from './checks/classes.js';
 import { checkGuessability } from './checks/guessability.js';
 import { checkLength } from './checks/length.js';
@@ -28,7 +28,8 @@ export { groupByCompliance, complianceNotes, COMPLIANCE_REQUIREMENTS, type Compl
 export { ROTATION_CRITICAL_DAYS, ROTATION_WARNING_DAYS, rotationDue } from './checks/rotation.js';
 
 /**
- * Runs every check on the secrets of one environment and summarises the results.
+ * Runs every check on the secrets of one environment and summarises the results, with the
+ * caller's `extraResults` appended after the engine's own.
  *
  * @example
  * const report = validateSecrets({
@@ -39,19 +40,20 @@ export { ROTATION_CRITICAL_DAYS, ROTATION_WARNING_DAYS, rotationDue } from './ch
  */
 export function validateSecrets(input: ValidationInput): ValidationReport {
   const { environment, profile, secrets, now } = input;
+  const hint: HintTarget = { label: environment, command: input.hintEnvironment };
   const holders: Holder[] = [];
   secrets.forEach((secret, index) => { if (isPresent(secret)) holders.push({ index, name: secret.name, value: secret.value }); });
-  const uniqueNames = checkUniqueNames(holders, environment);
+  const uniqueNames = checkUniqueNames(holders, hint);
   const otherIndex = input.otherEnvironments === undefined ? undefined : indexOtherEnvironments(input.otherEnvironments);
 
   const results: CheckResult[] = [];
   const add = (r: CheckResult | undefined): void => { if (r !== undefined) results.push(r); };
   secrets.forEach((secret, index) => {
-    add(checkPresent(secret, environment));
+    add(checkPresent(secret, hint));
     if (!isPresent(secret)) return;
     const ctx: SecretContext = {
       secret, value: secret.value, analysis: analyseValue(secret.value),
-      policy: secret.policy ?? CATEGORIES[secret.category], profile, environment,
+      policy: secret.policy ?? CATEGORIES[secret.category], profile, environment, hint,
     };
     add(checkLength(ctx));
     add(checkStrength(ctx));
@@ -59,17 +61,35 @@ export function validateSecrets(input: ValidationInput): ValidationReport {
     add(checkPlaceholder(ctx));
     add(checkClasses(ctx));
     add(uniqueNames.get(index));
-    if (otherIndex !== undefined) add(checkUniqueEnvironment({ index, name: secret.name, value: secret.value }, environment, otherIndex));
-    add(checkRotation(secret, environment, now));
+    if (otherIndex !== undefined) add(checkUniqueEnvironment({ index, name: secret.name, value: secret.value }, hint, otherIndex));
+    add(checkRotation(secret, hint, now));
   });
   if (input.file !== undefined) add(checkPermissions(input.file));
+  if (input.extraResults !== undefined) results.push(...input.extraResults);
+  return summarise(environment, results);
+}
 
-  const count = (status: CheckResult['status']): number => results.filter((r) => r.status === status).length;
-  const failed = count('fail');
+/**
+ * Builds a report from results: NON-COMPLIANT when any result failed (warnings alone leave it
+ * COMPLIANT), with counts `total = passed + failed + warnings`. {@link validateSecrets} uses it;
+ * a caller that assembles results of its own gets the same status and counts.
+ *
+ * @example
+ * const report = summarise('production', [...engineReport.results, ...myResults]);
+ */
+export function summarise(environment: string, results: readonly CheckResult[]): ValidationReport {
+  let passed = 0;
+  let failed = 0;
+  let warnings = 0;
+  for (const r of results) {
+    if (r.status === 'pass') passed += 1;
+    else if (r.status === 'fail') failed += 1;
+    else warnings += 1;
+  }
   return {
     environment,
     status: failed > 0 ? 'NON-COMPLIANT' : 'COMPLIANT',
-    summary: { total: results.length, passed: count('pass'), failed, warnings: count('warn') },
-    results,
+    summary: { total: results.length, passed, failed, warnings },
+    results: [...results],
   };
 }

@@ -56,8 +56,18 @@ export interface OtherEnvironment {
 
 /** Everything `validateSecrets` needs; it reads nothing else (no clock, no files). */
 export interface ValidationInput {
-  /** The environment being validated, e.g. `production`. */
+  /**
+   * The label of what is validated: an environment name (`production`), or a file name
+   * (`.env.production`) for a file validated without an environment. Messages and the report use it.
+   */
   readonly environment: string;
+  /**
+   * The environment that remediation hints name in commands (`coffer generate production --force
+   * --only JWT_SECRET`). Give it only when `coffer generate` with this environment writes where the
+   * values were read from; when undefined, hints say to replace the value in `environment` instead,
+   * since a file name is no environment and a command naming it would fail.
+   */
+  readonly hintEnvironment?: string;
   /** The profile the environment maps to; production is stricter. */
   readonly profile: Profile;
   readonly secrets: readonly SecretUnderTest[];
@@ -67,6 +77,12 @@ export interface ValidationInput {
   readonly file?: FileUnderTest;
   /** Other environments' values; when given, values shared with them fail `unique-env`. */
   readonly otherEnvironments?: readonly OtherEnvironment[];
+  /**
+   * Results the caller found itself (e.g. a warning that another environment could not be read),
+   * appended after the engine's own and counted in the summary and status like them. They must
+   * follow the same rules: one line, no value.
+   */
+  readonly extraResults?: readonly CheckResult[];
 }
 
 /** How one check ended for one secret. */
@@ -89,6 +105,6 @@ export interface ValidationReport {
   readonly status: 'COMPLIANT' | 'NON-COMPLIANT';
   /** Counts of results: `total = passed + failed + warnings`. */
   readonly summary: { readonly total: number; readonly passed: number; readonly failed: number; readonly warnings: number };
-  /** Per secret in input order, its results in {@link CHECK_IDS} order; the file result last. */
+  /** Per secret in input order, its results in {@link CHECK_IDS} order; then the file result; then the caller's extra results. */
   readonly results: readonly CheckResult[];
 }

@@ -10,9 +10,9 @@ export function secret(name: string, value: string | undefined, category: Catego
   return { name, value, category, required: true, rotationDays: CATEGORIES[category].rotationDays, ...extra };
 }
 
-/** Validates secrets in an environment named after the profile. */
+/** Validates secrets in an environment named after the profile, whose hints name that environment. */
 export function validate(secrets: SecretUnderTest[], profile: Profile = 'production', extra: Partial<ValidationInput> = {}): ValidationReport {
-  return validateSecrets({ environment: profile, profile, secrets, now: NOW, ...extra });
+  return validateSecrets({ environment: profile, hintEnvironment: profile, profile, secrets, now: NOW, ...extra });
 }
 
 /** The result of one check for one secret, failing the test when absent. */

@@ -135,7 +135,7 @@ test('rotation: pass, warning, critical and overdue by days left, with the due d
   assert.match(at('2025-06-01T23:00:00Z').message, /critical: .* in 0 days/, 'due later today is not yet overdue');
   const overdue = at('2025-05-01T00:00:00Z');
   assert.equal(overdue.status, 'fail');
-  assert.match(overdue.message, /overdue for rotation: it was due 2025-05-01 \(32 days ago\); rotate it now \(coffer rotate production TEST_VALUE\)/);
+  assert.match(overdue.message, /overdue for rotation: it was due 2025-05-01 \(32 days ago\); replace the value now \(coffer generate production --force --only TEST_VALUE\)/);
   assert.equal(at('not a date').status, 'warn');
 });
 

@@ -19,6 +19,7 @@ function guessability(value: string, profile: Profile): string {
   return checkGuessability({
     secret: { name: 'RANDOM_VALUE', value, category: 'generic', required: true, rotationDays: 90 },
     value, analysis: analyseValue(value), policy: CATEGORIES.generic, profile, environment: profile,
+    hint: { label: profile, command: profile },
   }).status;
 }
 const rotateBy = new Date(NOW.getTime() + 60 * 86_400_000).toISOString();

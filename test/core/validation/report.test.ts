@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHECK_IDS } from '../../../src/core/validation/index.js';
+import { CHECK_IDS, summarise, type CheckResult } from '../../../src/core/validation/index.js';
 import { NOW, secret, validate } from './_helpers.js';
 import { randomValue } from './_random.js';
 
@@ -45,4 +45,32 @@ test('validation is deterministic and leaves its input untouched', () => {
   assert.deepEqual(validate(secrets), first);
   assert.deepEqual(secrets, copy);
   assert.ok(NOW.getTime() > 0);
+});
+
+test('summarise: NON-COMPLIANT iff any result failed, with the counts; validateSecrets agrees with it', () => {
+  const r = (status: CheckResult['status']): CheckResult => ({ secret: 'S', check: 'present', status, message: 'm' });
+  assert.deepEqual(summarise('qa', [r('pass'), r('warn'), r('warn')]), {
+    environment: 'qa', status: 'COMPLIANT', summary: { total: 3, passed: 1, failed: 0, warnings: 2 }, results: [r('pass'), r('warn'), r('warn')],
+  });
+  const failing = summarise('qa', [r('warn'), r('fail'), r('pass')]);
+  assert.equal(failing.status, 'NON-COMPLIANT');
+  assert.deepEqual(failing.summary, { total: 3, passed: 1, failed: 1, warnings: 1 });
+  assert.deepEqual(summarise('qa', []), { environment: 'qa', status: 'COMPLIANT', summary: { total: 0, passed: 0, failed: 0, warnings: 0 }, results: [] });
+  const report = validate([secret('DB_PASSWORD', 'changeme', 'database'), secret('OPTIONAL_KEY', undefined, 'api_key', { required: false })]);
+  assert.deepEqual(summarise(report.environment, report.results), report);
+});
+
+test('extraResults: appended after the engine\'s own (and the file\'s), counted in the summary and status', () => {
+  const secrets = [secret('JWT_SECRET', randomValue('base64url', 86), 'jwt')];
+  const file = { path: '.env.production', mode: 0o600 };
+  const plain = validate(secrets, 'production', { file });
+  const unread: CheckResult = { secret: '(environment staging)', check: 'unique-env', status: 'warn', message: 'Could not read environment "staging", so reuse across it was not checked.' };
+  const warned = validate(secrets, 'production', { file, extraResults: [unread] });
+  assert.deepEqual(warned.results, [...plain.results, unread]);
+  assert.deepEqual(warned.summary, { ...plain.summary, total: plain.summary.total + 1, warnings: plain.summary.warnings + 1 });
+  assert.equal(warned.status, 'COMPLIANT');
+  const failed = validate(secrets, 'production', { file, extraResults: [{ ...unread, status: 'fail' }] });
+  assert.equal(failed.status, 'NON-COMPLIANT', 'an extra failure makes the environment non-compliant');
+  assert.equal(failed.summary.failed, plain.summary.failed + 1);
+  assert.deepEqual(validate(secrets, 'production', { file, extraResults: [] }), plain);
 });

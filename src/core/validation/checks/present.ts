@@ -1,11 +1,11 @@
 /**
  * Check `present`: the secret has a non-empty value. A missing required secret fails (Coffer has
  * no default secrets); a missing optional one warns. Every other check is skipped for a missing
- * secret, since there is nothing to judge. The hint creates the value with `coffer generate`; an
- * empty entry (`NAME=`) already exists for generate, so there it needs `--force` to be replaced.
+ * secret, since there is nothing to judge. The hint creates the value with `coffer generate`,
+ * which, like this check, treats an empty entry (`NAME=`) as missing, so it needs no `--force`.
  */
 import type { CheckResult, SecretUnderTest } from '../types.js';
-import { replaceCommand, result, shellQuote, type HintTarget } from './_context.js';
+import { result, shellQuote, type HintTarget } from './_context.js';
 
 /** True when the secret has a non-empty value. */
 export function isPresent(secret: SecretUnderTest): secret is SecretUnderTest & { value: string } {
@@ -14,7 +14,6 @@ export function isPresent(secret: SecretUnderTest): secret is SecretUnderTest & 
 
 /** The command that gives a missing secret a value, or undefined without an environment to name. */
 function createCommand(secret: SecretUnderTest, hint: HintTarget): string | undefined {
-  if (secret.value === '') return replaceCommand(secret.name, hint);
   return hint.command === undefined ? undefined : `coffer generate ${shellQuote(hint.command)} --only ${shellQuote(secret.name)}`;
 }
 
