@@ -4,5 +4,6 @@
  */
 export * from './categories.js';
 export * from './errors.js';
+export * from './stages.js';
 export { inferCategory, looksSecret, INFERENCE_RULES, type InferenceRule } from './infer.js';
 export { generateSecret, charClass, ALPHABETS, SYMBOLS, type GenerateOptions, type RandomSource } from './generator.js';

@@ -7,6 +7,7 @@
  * a missing secret is COFFER_E_NOT_FOUND, a refusal COFFER_E_ACCESS_DENIED, an outage
  * COFFER_E_UNAVAILABLE; one is never reported as another.
  */
+import type { Stage } from '../core/stages.js';
 
 /** What a provider can do beyond reading. */
 export interface ProviderCapabilities {
@@ -24,8 +25,8 @@ export interface ProviderCapabilities {
   readonly persistent: boolean;
 }
 
-/** The stages a version can carry, in the AWS Secrets Manager sense. */
-export type Stage = 'current' | 'previous' | 'pending';
+/** The stages a version can carry (defined in core). */
+export type { Stage };
 
 /** Value-free facts a provider keeps about a secret. */
 export interface SecretMetadata {

@@ -9,7 +9,7 @@
  *
  * Sealed layout: format byte (1) | nonce (12) | tag (16) | ciphertext.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CofferError, type ErrorCode } from '../core/errors.js';
 
 const FORMAT = 1;
@@ -90,4 +90,26 @@ function aad(kind: string, ...fields: string[]): Buffer {
 
 function assertKey(key: Uint8Array): void {
   if (key.byteLength !== KEY_BYTES) throw new CofferError('COFFER_E_INTERNAL', `An AES-256 key must be ${KEY_BYTES} bytes.`);
+}
+
+/** AAD of the sealed MAC key (fingerprints and the audit chain), bound to its store. */
+export function macKeyAad(storeId: string): Buffer {
+  return aad('mac-key', storeId);
+}
+
+/** A keyed HMAC-SHA-256 of `parts`, length-prefixed like the AADs; for fingerprints and the audit chain. */
+export function mac(key: Uint8Array, ...parts: string[]): Buffer {
+  const hmac = createHmac('sha256', key);
+  for (const part of parts) {
+    const bytes = Buffer.from(part, 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(bytes.length);
+    hmac.update(len).update(bytes);
+  }
+  return hmac.digest();
+}
+
+/** Constant-time equality of two MACs (DESIGN.md invariant 3). */
+export function macEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && timingSafeEqual(a, b);
 }

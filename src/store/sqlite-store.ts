@@ -1,0 +1,324 @@
+/**
+ * The embedded store on SQLite (better-sqlite3, WAL, busy timeout, synchronous=FULL so an
+ * acknowledged write survives a crash). The SQL here only moves sealed bytes: every value is
+ * sealed and opened by the barrier, under data keys wrapped by the keyring, under the root key.
+ * Each write, read and failed decryption appends to the audit chain in the same transaction as
+ * the change it records.
+ */
+import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { CofferError, isCofferError } from '../core/errors.js';
+import { chainMac, verifyChain, type AuditEntry, type AuditFields, type ChainVerdict } from '../audit/chain.js';
+import type { Stage } from '../core/stages.js';
+import { dataKeyAad, mac, macEqual, macKeyAad, MAX_ENCRYPTIONS_PER_KEY, newKey, open, seal, valueAad } from './barrier.js';
+import { currentKeyringVersion, keyringKey, newKeyring, openKeyring, sealKeyring, type Keyring } from './keyring.js';
+import { createKeyFile, defaultKeyFile, resolveRootKey, type RootKeySource } from './master-key.js';
+import { MIGRATIONS } from './schema.js';
+import type { PutOptions, Store, StoreGetOptions, VersionInfo, VersionRecord } from './types.js';
+
+/** Options of {@link openSqliteStore}. */
+export interface OpenSqliteStoreOptions {
+  /** Path of the database file (its directory is created 0700). */
+  readonly path: string;
+  /** Create the store when the file does not exist; default false (COFFER_E_NOT_FOUND). */
+  readonly create?: boolean;
+  /** Environment for COFFER_MASTER_KEY, HOME and XDG_CONFIG_HOME; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Explicit key file. */
+  readonly keyFile?: string;
+  /** Supplies a passphrase when neither COFFER_MASTER_KEY nor a key file is available. */
+  readonly passphrase?: () => Promise<string | undefined>;
+  /** The clock; default now. */
+  readonly now?: () => Date;
+}
+
+/** How many earlier values a no-reuse secret may not repeat (PCI-DSS 8.3.7). */
+export const REUSE_DEPTH = 4;
+
+type Row = Record<string, unknown>;
+
+/** Opens (or creates) a SQLite store. */
+export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<SqliteStore> {
+  const env = options.env ?? process.env;
+  const now = options.now ?? (() => new Date());
+  const created = options.create === true && createPrivateFile(options.path);
+  const db = openDatabase(options.path);
+  try {
+    migrate(db);
+    if (created) initialise(db, now());
+    const meta = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    const storeId = meta('store_id');
+    const salt = meta('salt');
+    if (storeId === undefined || salt === undefined) throw new CofferError('COFFER_E_STORE_CORRUPT', `${options.path} is not an initialised Coffer store; restore it from a backup or create a new one.`);
+    const keyFile = options.keyFile ?? defaultKeyFile(storeId, env);
+    if (created && !env.COFFER_MASTER_KEY) createKeyFile(keyFile);
+    const { key: root, source } = await resolveRootKey({ storeId, salt, env, keyFile, ...(options.passphrase ? { passphrase: options.passphrase } : {}) });
+    if (created) sealNewKeys(db, root, storeId, now());
+    const sealed = (kind: string) => (db.prepare('SELECT sealed FROM sealed_keys WHERE kind = ?').get(kind) as { sealed: Buffer } | undefined)?.sealed;
+    const keyringBlob = sealed('keyring');
+    const macBlob = sealed('mac');
+    if (keyringBlob === undefined || macBlob === undefined) throw new CofferError('COFFER_E_STORE_CORRUPT', `${options.path} has no keyring; restore it from a backup.`);
+    const keyring = openKeyring(root, storeId, keyringBlob);
+    const macKey = open(root, macBlob, macKeyAad(storeId), 'the store MAC key (the master key does not match this store)', 'COFFER_E_BAD_MASTER_KEY');
+    root.fill(0);
+    return new SqliteStore(db, storeId, keyring, macKey, now, source, keyFile);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The SQLite implementation of {@link Store}; create it with {@link openSqliteStore}. */
+export class SqliteStore implements Store {
+  private readonly dataKeys = new Map<number, Buffer>();
+
+  /** @internal use openSqliteStore */
+  constructor(
+    private readonly db: Database.Database,
+    readonly id: string,
+    private readonly keyring: Keyring,
+    private readonly macKey: Buffer,
+    private readonly now: () => Date,
+    /** Where the master key came from. */
+    readonly keySource: RootKeySource,
+    /** The key file this store uses (whether or not it exists). */
+    readonly keyFile: string,
+  ) {}
+
+  async put(env: string, name: string, value: string, options: PutOptions): Promise<VersionInfo> {
+    assertName(env, name, value);
+    const write = this.db.transaction((): VersionInfo => {
+      const at = this.now().toISOString();
+      const current = this.stageVersion(env, name, 'current');
+      if (options.expectVersion !== undefined && options.expectVersion !== (current ?? 0)) {
+        this.appendAudit({ at, actor: options.actor, action: 'write', env, name, version: null, outcome: 'conflict', detail: `expected ${options.expectVersion}` });
+        throw new CofferError('COFFER_E_CONFLICT', `${env}/${name} is at version ${current ?? 0}, not ${options.expectVersion}; read it again and retry.`, { details: { env, name, current: current ?? 0 } });
+      }
+      const fingerprint = mac(this.macKey, 'fingerprint', value);
+      if (options.noReuse) this.refuseReuse(env, name, fingerprint, options.actor, at);
+      const version = ((this.db.prepare('SELECT MAX(version) AS v FROM versions WHERE env = ? AND name = ?').get(env, name) as { v: number | null }).v ?? 0) + 1;
+      const dataKey = this.writableDataKey(at);
+      const sealed = seal(dataKey.key, Buffer.from(value, 'utf8'), valueAad(this.id, env, name, version));
+      this.db.prepare('INSERT INTO secrets (env, name, created_at) VALUES (?, ?, ?) ON CONFLICT (env, name) DO NOTHING').run(env, name, at);
+      this.db.prepare('INSERT INTO versions (env, name, version, data_key_id, sealed, fingerprint, created_at, actor, rotate_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(env, name, version, dataKey.id, sealed, fingerprint, at, options.actor, options.rotateBy ?? null);
+      const stage = options.stage ?? 'current';
+      if (stage === 'current' && current !== undefined) this.setStage(env, name, 'previous', current);
+      this.setStage(env, name, stage, version);
+      this.appendAudit({ at, actor: options.actor, action: 'write', env, name, version, outcome: 'ok', detail: stage });
+      return this.info(env, name, version);
+    });
+    return this.guard(() => write.immediate());
+  }
+
+  async get(env: string, name: string, options: StoreGetOptions): Promise<VersionRecord> {
+    return this.guard(() => {
+      const at = this.now().toISOString();
+      const version = options.version ?? this.stageVersion(env, name, options.stage ?? 'current');
+      const row = version === undefined ? undefined : (this.db.prepare('SELECT data_key_id, sealed FROM versions WHERE env = ? AND name = ? AND version = ?').get(env, name, version) as Row | undefined);
+      if (row === undefined || version === undefined) {
+        const which = options.version !== undefined ? `version ${options.version}` : `stage ${options.stage ?? 'current'}`;
+        throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} has no ${which} in the store; see \`coffer history ${name} -e ${env}\`.`, { details: { env, name } });
+      }
+      try {
+        const key = this.dataKey(row.data_key_id as number);
+        const plain = open(key, row.sealed as Buffer, valueAad(this.id, env, name, version), `${env}/${name} version ${version}`);
+        this.db.transaction(() => this.appendAudit({ at, actor: options.actor, action: 'read', env, name, version, outcome: 'ok', detail: null })).immediate();
+        return { ...this.info(env, name, version), value: plain.toString('utf8') };
+      } catch (error) {
+        if (isCofferError(error, 'COFFER_E_DECRYPT_FAILED')) {
+          this.db.transaction(() => this.appendAudit({ at, actor: options.actor, action: 'decrypt-failed', env, name, version, outcome: 'failed', detail: null })).immediate();
+        }
+        throw error;
+      }
+    });
+  }
+
+  async list(env: string): Promise<VersionInfo[]> {
+    return this.guard(() => {
+      const rows = this.db.prepare(`SELECT s.name, st.version FROM secrets s JOIN stages st ON st.env = s.env AND st.name = s.name AND st.stage = 'current'
+        WHERE s.env = ? AND s.deleted_at IS NULL ORDER BY s.name`).all(env) as Row[];
+      return rows.map((r) => this.info(env, r.name as string, r.version as number));
+    });
+  }
+
+  async history(env: string, name: string): Promise<VersionInfo[]> {
+    return this.guard(() => {
+      const rows = this.db.prepare('SELECT version FROM versions WHERE env = ? AND name = ? ORDER BY version DESC').all(env, name) as Row[];
+      if (rows.length === 0) throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} is not in the store; see \`coffer list -e ${env}\`.`);
+      return rows.map((r) => this.info(env, name, r.version as number));
+    });
+  }
+
+  /** Audit entries in order, optionally only those after `sinceSeq`. */
+  auditEntries(sinceSeq = 0): AuditEntry[] {
+    return (this.db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq').all(sinceSeq) as Row[]).map(toAuditEntry);
+  }
+
+  /** Verifies the whole audit chain, including that nothing was cut off its end. */
+  verifyAudit(): ChainVerdict {
+    const entries = this.auditEntries();
+    const verdict = verifyChain(this.macKey, entries);
+    if (!verdict.ok) return verdict;
+    const head = this.db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").get() as { value: string } | undefined;
+    const last = entries[entries.length - 1];
+    if ((head?.value ?? '0') !== String(last?.seq ?? 0)) {
+      return { ok: false, entries: entries.length, firstBadSeq: (last?.seq ?? 0) + 1, reason: 'removed-or-reordered' };
+    }
+    return verdict;
+  }
+
+  close(): void {
+    for (const key of this.dataKeys.values()) key.fill(0);
+    this.macKey.fill(0);
+    this.db.close();
+  }
+
+  private info(env: string, name: string, version: number): VersionInfo {
+    const row = this.db.prepare('SELECT created_at, actor, rotate_by FROM versions WHERE env = ? AND name = ? AND version = ?').get(env, name, version) as Row;
+    const stages = (this.db.prepare('SELECT stage FROM stages WHERE env = ? AND name = ? AND version = ? ORDER BY stage').all(env, name, version) as Row[]).map((r) => r.stage as Stage);
+    return { env, name, version, stages, createdAt: row.created_at as string, actor: row.actor as string, rotateBy: (row.rotate_by as string | null) ?? null };
+  }
+
+  private stageVersion(env: string, name: string, stage: Stage): number | undefined {
+    return (this.db.prepare('SELECT version FROM stages WHERE env = ? AND name = ? AND stage = ?').get(env, name, stage) as { version: number } | undefined)?.version;
+  }
+
+  private setStage(env: string, name: string, stage: Stage, version: number): void {
+    this.db.prepare('INSERT INTO stages (env, name, stage, version) VALUES (?, ?, ?, ?) ON CONFLICT (env, name, stage) DO UPDATE SET version = excluded.version').run(env, name, stage, version);
+  }
+
+  private refuseReuse(env: string, name: string, fingerprint: Buffer, actor: string, at: string): void {
+    const recent = this.db.prepare('SELECT fingerprint FROM versions WHERE env = ? AND name = ? ORDER BY version DESC LIMIT ?').all(env, name, REUSE_DEPTH) as Row[];
+    // Compare keyed fingerprints in constant time; plaintexts of old versions are never decrypted for this.
+    if (recent.some((r) => macEqual(r.fingerprint as Buffer, fingerprint))) {
+      this.appendAudit({ at, actor, action: 'write', env, name, version: null, outcome: 'denied', detail: 'reused value' });
+      throw new CofferError('COFFER_E_REUSED_VALUE', `${env}/${name}: the new value equals one of its last ${REUSE_DEPTH} values, which PCI-DSS forbids; choose a new value.`);
+    }
+  }
+
+  private writableDataKey(at: string): { id: number; key: Buffer } {
+    const row = this.db.prepare('SELECT id, uses FROM data_keys ORDER BY id DESC LIMIT 1').get() as Row | undefined;
+    if (row !== undefined && (row.uses as number) < MAX_ENCRYPTIONS_PER_KEY) {
+      this.db.prepare('UPDATE data_keys SET uses = uses + 1 WHERE id = ?').run(row.id);
+      return { id: row.id as number, key: this.dataKey(row.id as number) };
+    }
+    // First write, or the nonce budget of the current key is spent: start a new data key.
+    const id = ((row?.id as number | undefined) ?? 0) + 1;
+    const ring = currentKeyringVersion(this.keyring);
+    const key = newKey();
+    this.db.prepare('INSERT INTO data_keys (id, keyring_version, wrapped, uses, created_at) VALUES (?, ?, ?, 1, ?)').run(id, ring.version, seal(ring.key, key, dataKeyAad(this.id, id, ring.version)), at);
+    this.dataKeys.set(id, key);
+    return { id, key };
+  }
+
+  private dataKey(id: number): Buffer {
+    const cached = this.dataKeys.get(id);
+    if (cached) return cached;
+    const row = this.db.prepare('SELECT keyring_version, wrapped FROM data_keys WHERE id = ?').get(id) as Row | undefined;
+    if (row === undefined) throw new CofferError('COFFER_E_STORE_CORRUPT', `Data key ${id} is missing from the store; restore it from a backup.`);
+    const version = row.keyring_version as number;
+    const key = open(keyringKey(this.keyring, version), row.wrapped as Buffer, dataKeyAad(this.id, id, version), `data key ${id}`);
+    this.dataKeys.set(id, key);
+    return key;
+  }
+
+  private appendAudit(fields: AuditFields): void {
+    const last = this.db.prepare('SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; mac: Buffer } | undefined;
+    const seq = (last?.seq ?? 0) + 1;
+    const entryMac = chainMac(this.macKey, last?.mac ?? Buffer.alloc(0), seq, fields);
+    this.db.prepare('INSERT INTO audit (seq, at, actor, action, env, name, version, outcome, detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(seq, fields.at, fields.actor, fields.action, fields.env, fields.name, fields.version, fields.outcome, fields.detail, entryMac);
+    this.db.prepare("INSERT INTO meta (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(seq));
+  }
+
+  /** Maps SQLite failures to Coffer codes: busy is retryable, corruption is named. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+}
+
+function toAuditEntry(r: Row): AuditEntry {
+  return {
+    seq: r.seq as number, at: r.at as string, actor: r.actor as string, action: r.action as string, env: (r.env as string | null) ?? null,
+    name: (r.name as string | null) ?? null, version: (r.version as number | null) ?? null, outcome: r.outcome as string, detail: (r.detail as string | null) ?? null, mac: r.mac as Buffer,
+  };
+}
+
+/** Creates the database file 0600 before SQLite opens it (SQLite gives its WAL files the same mode). */
+function createPrivateFile(path: string): boolean {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new CofferError('COFFER_E_FILE_WRITE', `Cannot create the store ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the directory permissions.`, { cause: error });
+  }
+}
+
+function openDatabase(path: string): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_CANTOPEN') throw new CofferError('COFFER_E_NOT_FOUND', `No store at ${path}; run \`coffer init\` to create one.`, { cause: error });
+    throw mapSqliteError(error);
+  }
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new CofferError('COFFER_E_STORE_CORRUPT', `The store was written by a newer Coffer (schema ${current}, this one knows ${MIGRATIONS.length}); upgrade Coffer.`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+function initialise(db: Database.Database, at: Date): void {
+  const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+  db.transaction(() => {
+    insert.run('store_id', randomUUID());
+    insert.run('salt', randomBytes(16).toString('base64'));
+    insert.run('created_at', at.toISOString());
+  }).immediate();
+}
+
+function sealNewKeys(db: Database.Database, root: Buffer, storeId: string, at: Date): void {
+  const insert = db.prepare('INSERT INTO sealed_keys (kind, sealed) VALUES (?, ?)');
+  db.transaction(() => {
+    insert.run('keyring', sealKeyring(root, storeId, newKeyring(at)));
+    insert.run('mac', seal(root, newKey(), macKeyAad(storeId)));
+  }).immediate();
+}
+
+function assertName(env: string, name: string, value: string): void {
+  if (!/^[a-z][a-z0-9_-]{0,62}$/.test(env)) throw new CofferError('COFFER_E_USAGE', `"${env}" is not a valid environment name (lower-case letters, digits, - and _).`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(name)) throw new CofferError('COFFER_E_USAGE', 'A secret name is letters, digits and _, not starting with a digit, at most 255 characters.');
+  if (Buffer.byteLength(value, 'utf8') > 64 * 1024) throw new CofferError('COFFER_E_USAGE', `${name}: values are limited to 64 KiB.`);
+}
+
+function mapSqliteError(error: unknown): unknown {
+  if (error instanceof CofferError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new CofferError('COFFER_E_UNAVAILABLE', 'The store is locked by another process; try again.', { cause: error });
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CofferError('COFFER_E_STORE_CORRUPT', 'The store file is damaged or not a Coffer store; restore it from a backup.', { cause: error });
+  return error;
+}
