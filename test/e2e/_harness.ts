@@ -3,7 +3,7 @@
  * directory with a temp HOME and a minimal environment, and captures exit code and output.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -55,4 +55,21 @@ function runBin(args: readonly string[], cwd: string, extraEnv: Record<string, s
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
+}
+
+/** Fails when any of `values` (a map or a list) appears in the run's stdout or stderr. */
+export function assertNoValues(result: RunResult, values: Readonly<Record<string, string>> | readonly string[]): void {
+  const entries = Array.isArray(values) ? values.map((v, i) => [`#${i}`, v] as const) : Object.entries(values);
+  for (const [name, value] of entries) {
+    if (value === '') continue;
+    if (result.stdout.includes(value) || result.stderr.includes(value)) throw new Error(`the value of ${name} leaked into the output`);
+  }
+}
+
+/** Edits the sandbox's coffer.config.json in place. */
+export function editConfig(box: Sandbox, edit: (config: Record<string, any>) => void): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const path = join(box.dir, 'coffer.config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  edit(config);
+  writeFileSync(path, JSON.stringify(config, null, 2));
 }

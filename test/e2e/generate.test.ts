@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { sandbox, type RunResult, type Sandbox } from './_harness.js';
+import { assertNoValues, editConfig, sandbox, type Sandbox } from './_harness.js';
 
 const envFile = (box: Sandbox, env: string) => parse(readFileSync(join(box.dir, `.env.${env}`), 'utf8'));
 
-function assertNoValues(result: RunResult, values: Record<string, string>): void {
-  for (const [name, value] of Object.entries(values)) {
-    assert.ok(!result.stdout.includes(value) && !result.stderr.includes(value), `value of ${name} leaked into output`);
-  }
-}
 
 test('generate writes every standard secret 0600, distinct per secret and per environment', async () => {
   const box = sandbox();
@@ -78,11 +73,10 @@ test('external secrets come from the environment; a missing required one writes 
   const box = sandbox();
   try {
     await box.run(['init', '--yes']);
-    const configPath = join(box.dir, 'coffer.config.json');
-    const config = JSON.parse(readFileSync(configPath, 'utf8'));
-    config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true, description: 'Stripe secret key' };
-    config.secrets.SENTRY_TOKEN = { category: 'token', external: true, required: false, level: 'Internal' };
-    writeFileSync(configPath, JSON.stringify(config));
+    editConfig(box, (config) => {
+      config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true, description: 'Stripe secret key' };
+      config.secrets.SENTRY_TOKEN = { category: 'token', external: true, required: false, level: 'Internal' };
+    });
     const missing = await box.run(['generate']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /COFFER_E_MISSING_SECRETS: .*STRIPE_API_KEY.*Nothing was written/);
@@ -139,10 +133,9 @@ test('on a terminal an external secret is prompted for with echo off', async (t)
   const box = sandbox();
   try {
     await box.run(['init', '--yes']);
-    const configPath = join(box.dir, 'coffer.config.json');
-    const config = JSON.parse(readFileSync(configPath, 'utf8'));
-    config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true, description: 'Stripe key' };
-    writeFileSync(configPath, JSON.stringify(config));
+    editConfig(box, (config) => {
+      config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true, description: 'Stripe key' };
+    });
     const typed = 'sk_live_typedOnTheTerminal_9f8e7d';
     const child = spawn('script', ['-qec', `${process.execPath} ${join(process.cwd(), 'dist/cli/bin.js')} generate --only STRIPE_API_KEY`, '/dev/null'], {
       cwd: box.dir, env: { PATH: process.env.PATH ?? '', HOME: box.home, NO_COLOR: '1', TERM: 'dumb' },
@@ -170,11 +163,10 @@ test('review cases: empty values count as missing, Public and defaulted secrets 
   const box = sandbox();
   try {
     await box.run(['init', '--yes']);
-    const configPath = join(box.dir, 'coffer.config.json');
-    const config = JSON.parse(readFileSync(configPath, 'utf8'));
-    config.secrets.LOG_LEVEL = { level: 'Public', required: false, default: 'info' };
-    config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true };
-    writeFileSync(configPath, JSON.stringify(config));
+    editConfig(box, (config) => {
+      config.secrets.LOG_LEVEL = { level: 'Public', required: false, default: 'info' };
+      config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true };
+    });
     // A copy of .env.example: every variable present but empty.
     writeFileSync(join(box.dir, '.env.development'), readFileSync(join(box.dir, '.env.example'), 'utf8'), { mode: 0o600 });
     const first = await box.run(['generate', '--json'], { env: { STRIPE_API_KEY: 'sk_live_' + 'Q7r'.repeat(16) } });
@@ -198,11 +190,10 @@ test('review cases: provider option typos, non-persistent providers, COFFER_ENV 
   const box = sandbox();
   try {
     await box.run(['init', '--yes']);
-    const configPath = join(box.dir, 'coffer.config.json');
-    const config = JSON.parse(readFileSync(configPath, 'utf8'));
-    config.environments.staging.options = { paht: '.env.staging' };
-    config.environments.qa = { provider: 'env' };
-    writeFileSync(configPath, JSON.stringify(config));
+    editConfig(box, (config) => {
+      config.environments.staging.options = { paht: '.env.staging' };
+      config.environments.qa = { provider: 'env' };
+    });
     const typo = await box.run(['generate', 'staging']);
     assert.equal(typo.code, 2);
     assert.match(typo.stderr, /COFFER_E_CONFIG_INVALID: environment "staging" in .*coffer\.config\.json: options: unknown option "paht" for the dotenv provider/);

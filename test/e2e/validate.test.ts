@@ -3,16 +3,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { sandbox, type RunResult, type Sandbox } from './_harness.js';
+import { assertNoValues, sandbox, type Sandbox } from './_harness.js';
 
 interface Result { secret: string; check: string; status: string; message: string }
 
-function assertNoValues(result: RunResult, values: readonly string[]): void {
-  for (const value of values) {
-    assert.ok(!result.stdout.includes(value), 'a value leaked into stdout');
-    assert.ok(!result.stderr.includes(value), 'a value leaked into stderr');
-  }
-}
 
 async function project(): Promise<Sandbox> {
   const box = sandbox();
