@@ -19,8 +19,9 @@ export async function ask(question: string, fallback: string): Promise<string> {
 /** Reads a secret from the terminal without echoing it. */
 export async function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo goes off before the question appears, so nothing typed in response is ever echoed.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   stdin.setEncoding('utf8');
   try {

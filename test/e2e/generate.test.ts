@@ -212,3 +212,23 @@ test('review cases: provider option typos, non-persistent providers, COFFER_ENV 
     box.cleanup();
   }
 });
+
+test('two generate runs at once into the same file both land (cross-process lock)', async () => {
+  const box = sandbox();
+  try {
+    await box.run(['init', '--yes']);
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = await Promise.all([
+        box.run(['generate', '--force', '--only', 'JWT_SECRET', 'DB_PASSWORD', 'REDIS_PASSWORD', 'SESSION_SECRET', '--json']),
+        box.run(['generate', '--force', '--only', 'ENCRYPTION_KEY', 'INTERNAL_API_KEY', 'WEBHOOK_SECRET', 'JWT_REFRESH_SECRET', '--json']),
+      ]);
+      assert.equal(a?.code, 0, a?.stderr);
+      assert.equal(b?.code, 0, b?.stderr);
+      const written = envFile(box, 'development');
+      assert.equal(Object.keys(written).length, 8, `round ${round}: a run lost the other's values`);
+      assert.ok(!readdirSync(box.dir).some((f) => f.endsWith('.lock') || f.includes('coffer-tmp')), 'no lock or temp file left behind');
+    }
+  } finally {
+    box.cleanup();
+  }
+});
