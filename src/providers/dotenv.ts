@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { resolve } from 'node:path';
 import { CofferError } from '../core/errors.js';
+import { withFileLock } from '../io/file-lock.js';
 import { writeFileAtomic } from '../io/secure-file.js';
 import type { GetOptions, ProviderFactory, SecretListing, SecretRecord, SecretWrite } from './types.js';
 import { parseDotenv, removeEntry, serializeDotenv, setEntries, type DotenvDocument, type DotenvEntry } from './_dotenv-format.js';
@@ -42,12 +43,14 @@ export const createDotenvProvider: ProviderFactory<DotenvOptions> = (options = {
     queue = run.catch(() => undefined);
     return run;
   };
+  // ...and across processes: the file lock makes two `coffer` runs take turns, so neither
+  // overwrites a value the other has reported as written.
   const update = (edit: (doc: DotenvDocument) => DotenvDocument) =>
-    exclusive(async () => {
+    exclusive(() => withFileLock(path, async () => {
       const { doc, exists } = await load(path);
       const next = edit(doc);
       writeWithBackup(path, serializeDotenv(next), exists);
-    });
+    }));
 
   return {
     id: 'dotenv',

@@ -17,11 +17,12 @@ import { isCofferError } from '../../src/core/errors.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODULE_URL = pathToFileURL(join(ROOT, 'src/io/file-lock.ts')).href;
 
-// A child process. `count <file> <n> <lock|nolock> <ready> <go>`: signals ready, waits for the go
-// file so that all workers really run at once, then does n read-increment-write cycles with a
-// random pause between read and write; with the lock it also checks that no other worker is
-// inside at the same time (exit 3). `hold <file>`: takes the lock, says "locked" and holds it
-// until its stdin ends.
+// A child process. `count <file> <n> <lock|nolock|crash> <ready> <go>`: signals ready, waits for
+// the go file so that all workers really run at once, then does n read-increment-write cycles
+// with a random pause between read and write; with the lock it also checks that no other worker
+// is inside at the same time (exit 3); `crash` exits while still holding the lock after its last
+// cycle, leaving a stale lock. `hold <file>`: takes the lock, says "locked" and holds it until its
+// stdin ends.
 const WORKER = `
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,14 +38,21 @@ if (mode === 'hold') {
   while (!existsSync(go)) await sleep(2);
   let overlaps = 0;
   const cycle = async () => {
-    const inside = lock === 'lock';
+    const inside = lock !== 'nolock';
     if (inside) try { closeSync(openSync(file + '.inside', 'wx')); } catch { overlaps++; }
     const value = Number(readFileSync(file, 'utf8'));
     await sleep(Math.random() * 3);
     writeFileSync(file, String(value + 1));
     if (inside) try { unlinkSync(file + '.inside'); } catch { overlaps++; }
   };
-  for (let i = 0; i < Number(n); i++) await (lock === 'lock' ? withFileLock(file, cycle) : cycle());
+  for (let i = 0; i < Number(n); i++) {
+    const last = i === Number(n) - 1;
+    // A long timeout: this checks exclusion, not speed, and the machine may be busy.
+    await (lock === 'nolock' ? cycle() : withFileLock(file, async () => {
+      await cycle();
+      if (lock === 'crash' && last) process.exit(overlaps === 0 ? 0 : 3);
+    }, { timeoutMs: 60000 }));
+  }
   process.exitCode = overlaps === 0 ? 0 : 3;
 }
 `;
@@ -53,6 +61,7 @@ interface Dir {
   readonly dir: string;
   readonly target: string;
   readonly worker: string;
+  readonly children: ChildProcessWithoutNullStreams[];
   cleanup(): void;
 }
 
@@ -60,12 +69,20 @@ function tempDir(): Dir {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'coffer-lock-')));
   const worker = join(dir, 'worker.mjs');
   writeFileSync(worker, WORKER);
-  return { dir, target: join(dir, '.env.production'), worker, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const children: ChildProcessWithoutNullStreams[] = [];
+  const cleanup = () => {
+    // A failed assertion must not leave a holder running (it would keep this test file alive).
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, target: join(dir, '.env.production'), worker, children, cleanup };
 }
 
 function startWorker(d: Dir, args: readonly string[]): ChildProcessWithoutNullStreams {
   // cwd is the repository, so that `--import tsx` resolves from its node_modules.
-  return spawn(process.execPath, ['--import', 'tsx', d.worker, ...args], { cwd: ROOT, env: { ...process.env, LOCK_MODULE: MODULE_URL }, stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', 'tsx', d.worker, ...args], { cwd: ROOT, env: { ...process.env, LOCK_MODULE: MODULE_URL }, stdio: 'pipe' });
+  d.children.push(child);
+  return child;
 }
 
 function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | NodeJS.Signals> {
@@ -78,14 +95,15 @@ function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | NodeJ
 }
 
 /** Runs `workers` counting processes over one counter file and returns the final count. */
-async function race(d: Dir, workers: number, cycles: number, lock: 'lock' | 'nolock'): Promise<number> {
+async function race(d: Dir, workers: number, cycles: number, lock: 'lock' | 'nolock' | 'crash'): Promise<number> {
   writeFileSync(d.target, '0');
   const go = join(d.dir, 'go');
   rmSync(go, { force: true });
   const ready = Array.from({ length: workers }, (_, i) => join(d.dir, `ready-${lock}-${i}`));
   const children = ready.map((r) => startWorker(d, ['count', d.target, String(cycles), lock, r, go]));
   const codes = Promise.all(children.map(exitCode));
-  while (!ready.every((r) => existsSync(r))) await sleep(10);
+  // Stop waiting if a worker died before the start (its exit code is then reported below).
+  while (!ready.every((r) => existsSync(r)) && children.every((c) => c.exitCode === null)) await sleep(10);
   writeFileSync(go, '');
   assert.deepEqual(await codes, ready.map(() => 0), 'every worker exits 0 (and with the lock, none saw another inside)');
   return Number(readFileSync(d.target, 'utf8'));
@@ -113,9 +131,10 @@ const lockOf = (d: Dir) => `${d.target}.lock`;
 const writeStaleLock = (d: Dir, pid: number, host = hostname()) =>
   writeFileSync(lockOf(d), JSON.stringify({ pid, hostname: host, createdAt: new Date().toISOString() }), { mode: 0o600 });
 
-test('4 processes x 25 read-increment-write cycles under the lock end at exactly 100', { timeout: 60_000 }, async () => {
+test('4 processes x 25 read-increment-write cycles under the lock end at exactly 100', { timeout: 120_000 }, async () => {
   const d = tempDir();
   try {
+    // Without the lock the same run ends well below 100 (next test): updates are lost.
     assert.equal(await race(d, 4, 25, 'lock'), 100);
     assert.deepEqual(readdirSync(d.dir).filter((f) => f.includes('.lock')), [], 'no lock or claim file is left behind');
   } finally {
@@ -123,7 +142,7 @@ test('4 processes x 25 read-increment-write cycles under the lock end at exactly
   }
 });
 
-test('the same workers without the lock lose updates (what the lock prevents)', { timeout: 60_000 }, async () => {
+test('the same workers without the lock lose updates (what the lock prevents)', { timeout: 120_000 }, async () => {
   const d = tempDir();
   try {
     // Four processes started together, each pausing between read and write: overlaps are certain.
@@ -163,11 +182,23 @@ test('a lock left by a holder killed with SIGKILL is taken over', { timeout: 30_
   }
 });
 
-test('6 processes racing to take over one stale lock take it one at a time', { timeout: 60_000 }, async () => {
+test('6 processes racing to take over one stale lock take it one at a time', { timeout: 120_000 }, async () => {
   const d = tempDir();
   try {
     writeStaleLock(d, deadPid());
     assert.equal(await race(d, 6, 5, 'lock'), 30);
+    assert.deepEqual(readdirSync(d.dir).filter((f) => f.includes('.lock')), []);
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('8 processes that each die holding the lock leave stale locks that waiters take over one at a time', { timeout: 120_000 }, async () => {
+  const d = tempDir();
+  try {
+    assert.equal(await race(d, 8, 10, 'crash'), 80);
+    assert.equal(existsSync(lockOf(d)), true, 'the last one to die left its lock');
+    assert.equal(await withFileLock(d.target, () => 'ran', { timeoutMs: 5_000 }), 'ran');
     assert.deepEqual(readdirSync(d.dir).filter((f) => f.includes('.lock')), []);
   } finally {
     d.cleanup();
