@@ -58,8 +58,9 @@ test('a malformed line is COFFER_E_DOTENV_SYNTAX with file:line and no value', (
   const path = join(dir, '.env');
   await writeFile(path, 'GOOD=secret-good-value\n# note\nthis line is broken-secret-text\n');
   const provider = createDotenvProvider({}, { cwd: dir });
-  for (const operation of [provider.get('GOOD'), provider.list(), provider.set('X', 'y')]) {
-    await assert.rejects(operation, (error) => {
+  // Each operation starts only when awaited, so no rejection is ever left unhandled meanwhile.
+  for (const operation of [() => provider.get('GOOD'), () => provider.list(), () => provider.set('X', 'y')]) {
+    await assert.rejects(operation(), (error) => {
       assert.ok(isCofferError(error, 'COFFER_E_DOTENV_SYNTAX'));
       assert.ok(error.message.startsWith(`${path}:3: `), error.message);
       assert.deepEqual(error.details, { file: path, line: 3 });
