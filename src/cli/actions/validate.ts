@@ -76,9 +76,9 @@ function printHuman(outcome: ValidationOutcome, byCompliance: boolean): void {
     }
     for (const n of outcome.complianceNotes) print(`${color.dim('NOTE')} ${n.framework} ${n.requirement}: ${n.title}: ${n.note}`);
   } else {
-    for (const r of report.results) {
-      if (r.status !== 'pass') print(`${badge(r.status)} ${r.secret.padEnd(28)} ${r.check.padEnd(13)} ${r.message}`);
-    }
+    const problems = report.results.filter((r) => r.status !== 'pass');
+    for (const r of problems) print(`${badge(r.status)} ${r.secret.padEnd(28)} ${r.check.padEnd(13)} ${r.message}`);
+    if (problems.length === 0) print('Every check passed.');
   }
   if (outcome.skipped.length > 0) print(color.dim(`Not checked: ${outcome.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}`));
   const { total, passed, failed, warnings } = report.summary;
