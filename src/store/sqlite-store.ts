@@ -93,11 +93,10 @@ export class SqliteStore implements Store {
       const at = this.now().toISOString();
       const current = this.stageVersion(env, name, 'current');
       if (options.expectVersion !== undefined && options.expectVersion !== (current ?? 0)) {
-        this.appendAudit({ at, actor: options.actor, action: 'write', env, name, version: null, outcome: 'conflict', detail: `expected ${options.expectVersion}` });
         throw new CofferError('COFFER_E_CONFLICT', `${env}/${name} is at version ${current ?? 0}, not ${options.expectVersion}; read it again and retry.`, { details: { env, name, current: current ?? 0 } });
       }
       const fingerprint = mac(this.macKey, 'fingerprint', value);
-      if (options.noReuse) this.refuseReuse(env, name, fingerprint, options.actor, at);
+      if (options.noReuse) this.refuseReuse(env, name, fingerprint);
       const version = ((this.db.prepare('SELECT MAX(version) AS v FROM versions WHERE env = ? AND name = ?').get(env, name) as { v: number | null }).v ?? 0) + 1;
       const dataKey = this.writableDataKey(at);
       const sealed = seal(dataKey.key, Buffer.from(value, 'utf8'), valueAad(this.id, env, name, version));
@@ -110,7 +109,19 @@ export class SqliteStore implements Store {
       this.appendAudit({ at, actor: options.actor, action: 'write', env, name, version, outcome: 'ok', detail: stage });
       return this.info(env, name, version);
     });
-    return this.guard(() => write.immediate());
+    return this.guard(() => {
+      try {
+        return write.immediate();
+      } catch (error) {
+        // The refused write rolled back; its audit entry is written on its own so it is kept.
+        const outcome = isCofferError(error, 'COFFER_E_CONFLICT') ? 'conflict' : isCofferError(error, 'COFFER_E_REUSED_VALUE') ? 'denied' : undefined;
+        if (outcome !== undefined) {
+          const fields = { at: this.now().toISOString(), actor: options.actor, action: 'write', env, name, version: null, outcome, detail: outcome === 'denied' ? 'reused value' : `expected version ${options.expectVersion}` };
+          this.db.transaction(() => this.appendAudit(fields)).immediate();
+        }
+        throw error;
+      }
+    });
   }
 
   async get(env: string, name: string, options: StoreGetOptions): Promise<VersionRecord> {
@@ -190,11 +201,10 @@ export class SqliteStore implements Store {
     this.db.prepare('INSERT INTO stages (env, name, stage, version) VALUES (?, ?, ?, ?) ON CONFLICT (env, name, stage) DO UPDATE SET version = excluded.version').run(env, name, stage, version);
   }
 
-  private refuseReuse(env: string, name: string, fingerprint: Buffer, actor: string, at: string): void {
+  private refuseReuse(env: string, name: string, fingerprint: Buffer): void {
     const recent = this.db.prepare('SELECT fingerprint FROM versions WHERE env = ? AND name = ? ORDER BY version DESC LIMIT ?').all(env, name, REUSE_DEPTH) as Row[];
     // Compare keyed fingerprints in constant time; plaintexts of old versions are never decrypted for this.
     if (recent.some((r) => macEqual(r.fingerprint as Buffer, fingerprint))) {
-      this.appendAudit({ at, actor, action: 'write', env, name, version: null, outcome: 'denied', detail: 'reused value' });
       throw new CofferError('COFFER_E_REUSED_VALUE', `${env}/${name}: the new value equals one of its last ${REUSE_DEPTH} values, which PCI-DSS forbids; choose a new value.`);
     }
   }
