@@ -5,17 +5,14 @@
  * Each write, read and failed decryption appends to the audit chain in the same transaction as
  * the change it records.
  */
-import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CofferError, isCofferError } from '../core/errors.js';
 import { chainMac, verifyChain, type AuditEntry, type AuditFields, type ChainVerdict } from '../audit/chain.js';
 import type { Stage } from '../core/stages.js';
 import { dataKeyAad, mac, macEqual, macKeyAad, MAX_ENCRYPTIONS_PER_KEY, newKey, open, seal, valueAad } from './barrier.js';
-import { currentKeyringVersion, keyringKey, newKeyring, openKeyring, sealKeyring, type Keyring } from './keyring.js';
+import { addKeyringVersion, currentKeyringVersion, keyringKey, openKeyring, sealKeyring, type Keyring } from './keyring.js';
 import { createKeyFile, defaultKeyFile, resolveRootKey, type RootKeySource } from './master-key.js';
-import { MIGRATIONS } from './schema.js';
+import { createPrivateFile, initialise, mapSqliteError, migrate, openDatabase, sealNewKeys } from './_sqlite-open.js';
 import type { PutOptions, Store, StoreGetOptions, VersionInfo, VersionRecord } from './types.js';
 
 /** Options of {@link openSqliteStore}. */
@@ -78,7 +75,7 @@ export class SqliteStore implements Store {
   constructor(
     private readonly db: Database.Database,
     readonly id: string,
-    private readonly keyring: Keyring,
+    private keyring: Keyring,
     private readonly macKey: Buffer,
     private readonly now: () => Date,
     /** Where the master key came from. */
@@ -91,6 +88,9 @@ export class SqliteStore implements Store {
     assertName(env, name, value);
     const write = this.db.transaction((): VersionInfo => {
       const at = this.now().toISOString();
+      if (this.secretRow(env, name)?.deleted_at) {
+        throw new CofferError('COFFER_E_USAGE', `${env}/${name} is deleted; restore it first (\`coffer restore ${name} -e ${env}\`) or destroy it to start over.`);
+      }
       const current = this.stageVersion(env, name, 'current');
       if (options.expectVersion !== undefined && options.expectVersion !== (current ?? 0)) {
         throw new CofferError('COFFER_E_CONFLICT', `${env}/${name} is at version ${current ?? 0}, not ${options.expectVersion}; read it again and retry.`, { details: { env, name, current: current ?? 0 } });
@@ -114,9 +114,12 @@ export class SqliteStore implements Store {
         return write.immediate();
       } catch (error) {
         // The refused write rolled back; its audit entry is written on its own so it is kept.
-        const outcome = isCofferError(error, 'COFFER_E_CONFLICT') ? 'conflict' : isCofferError(error, 'COFFER_E_REUSED_VALUE') ? 'denied' : undefined;
-        if (outcome !== undefined) {
-          const fields = { at: this.now().toISOString(), actor: options.actor, action: 'write', env, name, version: null, outcome, detail: outcome === 'denied' ? 'reused value' : `expected version ${options.expectVersion}` };
+        const refusal = isCofferError(error, 'COFFER_E_CONFLICT') ? ['conflict', `expected version ${options.expectVersion}`]
+          : isCofferError(error, 'COFFER_E_REUSED_VALUE') ? ['denied', 'reused value']
+          : isCofferError(error, 'COFFER_E_USAGE') ? ['denied', 'secret is deleted'] : undefined;
+        if (refusal !== undefined) {
+          const [outcome, detail] = refusal as [string, string];
+          const fields = { at: this.now().toISOString(), actor: options.actor, action: 'write', env, name, version: null, outcome, detail };
           this.db.transaction(() => this.appendAudit(fields)).immediate();
         }
         throw error;
@@ -127,6 +130,9 @@ export class SqliteStore implements Store {
   async get(env: string, name: string, options: StoreGetOptions): Promise<VersionRecord> {
     return this.guard(() => {
       const at = this.now().toISOString();
+      if (this.secretRow(env, name)?.deleted_at) {
+        throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} was deleted; \`coffer restore ${name} -e ${env}\` brings it back.`, { details: { env, name } });
+      }
       const version = options.version ?? this.stageVersion(env, name, options.stage ?? 'current');
       const row = version === undefined ? undefined : (this.db.prepare('SELECT data_key_id, sealed FROM versions WHERE env = ? AND name = ? AND version = ?').get(env, name, version) as Row | undefined);
       if (row === undefined || version === undefined) {
@@ -163,6 +169,78 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Soft-deletes a secret: it disappears from reads and lists but can be restored until `purgeAfter`. */
+  async delete(env: string, name: string, options: { actor: string; recoveryDays?: number }): Promise<{ purgeAfter: string }> {
+    return this.guard(() => this.db.transaction(() => {
+      const now = this.now();
+      const row = this.secretRow(env, name);
+      if (row === undefined || row.deleted_at !== null) throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} is not in the store (or already deleted); see \`coffer list -e ${env}\`.`);
+      const purgeAfter = new Date(now.getTime() + (options.recoveryDays ?? 7) * 86_400_000).toISOString();
+      this.db.prepare('UPDATE secrets SET deleted_at = ?, purge_after = ? WHERE env = ? AND name = ?').run(now.toISOString(), purgeAfter, env, name);
+      this.appendAudit({ at: now.toISOString(), actor: options.actor, action: 'delete', env, name, version: null, outcome: 'ok', detail: `recoverable until ${purgeAfter}` });
+      return { purgeAfter };
+    }).immediate());
+  }
+
+  /** Brings back a soft-deleted secret with all its versions. */
+  async restore(env: string, name: string, options: { actor: string }): Promise<void> {
+    this.guard(() => this.db.transaction(() => {
+      const row = this.secretRow(env, name);
+      if (row === undefined || row.deleted_at === null) throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} is not a deleted secret; nothing to restore.`);
+      this.db.prepare('UPDATE secrets SET deleted_at = NULL, purge_after = NULL WHERE env = ? AND name = ?').run(env, name);
+      this.appendAudit({ at: this.now().toISOString(), actor: options.actor, action: 'restore', env, name, version: null, outcome: 'ok', detail: null });
+    }).immediate());
+  }
+
+  /** Removes a secret and every version for good; its audit entries stay. */
+  async destroy(env: string, name: string, options: { actor: string }): Promise<void> {
+    this.guard(() => this.db.transaction(() => {
+      if (this.secretRow(env, name) === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} is not in the store; nothing to destroy.`);
+      for (const table of ['stages', 'versions', 'secrets']) this.db.prepare(`DELETE FROM ${table} WHERE env = ? AND name = ?`).run(env, name);
+      this.appendAudit({ at: this.now().toISOString(), actor: options.actor, action: 'destroy', env, name, version: null, outcome: 'ok', detail: null });
+    }).immediate());
+  }
+
+  /**
+   * Points `stage` at `version`. Making a version `current` moves the old current to `previous`
+   * and clears `pending` when it pointed at that version (the finish step of a rotation).
+   */
+  async moveStage(env: string, name: string, stage: Stage, version: number, options: { actor: string }): Promise<VersionInfo> {
+    return this.guard(() => this.db.transaction(() => {
+      const exists = this.db.prepare('SELECT 1 FROM versions WHERE env = ? AND name = ? AND version = ?').get(env, name, version);
+      if (exists === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} has no version ${version}; see \`coffer history ${name} -e ${env}\`.`);
+      const current = this.stageVersion(env, name, 'current');
+      if (stage === 'current' && current !== undefined && current !== version) this.setStage(env, name, 'previous', current);
+      if (stage === 'current' && this.stageVersion(env, name, 'pending') === version) this.db.prepare("DELETE FROM stages WHERE env = ? AND name = ? AND stage = 'pending'").run(env, name);
+      this.setStage(env, name, stage, version);
+      this.appendAudit({ at: this.now().toISOString(), actor: options.actor, action: 'stage', env, name, version, outcome: 'ok', detail: stage });
+      return this.info(env, name, version);
+    }).immediate());
+  }
+
+  /**
+   * Rotates the master key: adds a keyring version and re-wraps every data key with it, without
+   * rewriting any value. Older keyring versions no longer wrap anything and are retired.
+   */
+  async rotateMasterKey(rootKey: Uint8Array, options: { actor: string }): Promise<{ keyringVersion: number; dataKeys: number }> {
+    return this.guard(() => this.db.transaction(() => {
+      const opened = openKeyring(rootKey, this.id, this.sealedKey('keyring'));
+      const at = this.now();
+      const grown = addKeyringVersion(opened, at);
+      const next = currentKeyringVersion(grown);
+      const rows = this.db.prepare('SELECT id FROM data_keys').all() as Row[];
+      for (const row of rows) {
+        const id = row.id as number;
+        this.db.prepare('UPDATE data_keys SET keyring_version = ?, wrapped = ? WHERE id = ?').run(next.version, seal(next.key, this.dataKey(id), dataKeyAad(this.id, id, next.version)), id);
+      }
+      const retired = grown.map((v) => (v.version === next.version || v.retiredAt !== undefined ? v : { ...v, retiredAt: at.toISOString() }));
+      this.db.prepare("UPDATE sealed_keys SET sealed = ? WHERE kind = 'keyring'").run(sealKeyring(rootKey, this.id, retired));
+      this.keyring = retired;
+      this.appendAudit({ at: at.toISOString(), actor: options.actor, action: 'key-rotate', env: null, name: null, version: null, outcome: 'ok', detail: `keyring version ${next.version}, ${rows.length} data keys re-wrapped` });
+      return { keyringVersion: next.version, dataKeys: rows.length };
+    }).immediate());
+  }
+
   /** Audit entries in order, optionally only those after `sinceSeq`. */
   auditEntries(sinceSeq = 0): AuditEntry[] {
     return (this.db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq').all(sinceSeq) as Row[]).map(toAuditEntry);
@@ -185,6 +263,16 @@ export class SqliteStore implements Store {
     for (const key of this.dataKeys.values()) key.fill(0);
     this.macKey.fill(0);
     this.db.close();
+  }
+
+  private secretRow(env: string, name: string): { deleted_at: string | null } | undefined {
+    return this.db.prepare('SELECT deleted_at FROM secrets WHERE env = ? AND name = ?').get(env, name) as { deleted_at: string | null } | undefined;
+  }
+
+  private sealedKey(kind: string): Buffer {
+    const row = this.db.prepare('SELECT sealed FROM sealed_keys WHERE kind = ?').get(kind) as { sealed: Buffer } | undefined;
+    if (row === undefined) throw new CofferError('COFFER_E_STORE_CORRUPT', `The store has no ${kind}; restore it from a backup.`);
+    return row.sealed;
   }
 
   private info(env: string, name: string, version: number): VersionInfo {
@@ -261,74 +349,9 @@ function toAuditEntry(r: Row): AuditEntry {
   };
 }
 
-/** Creates the database file 0600 before SQLite opens it (SQLite gives its WAL files the same mode). */
-function createPrivateFile(path: string): boolean {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  try {
-    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new CofferError('COFFER_E_FILE_WRITE', `Cannot create the store ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the directory permissions.`, { cause: error });
-  }
-}
-
-function openDatabase(path: string): Database.Database {
-  let db: Database.Database;
-  try {
-    db = new Database(path, { fileMustExist: true });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'SQLITE_CANTOPEN') throw new CofferError('COFFER_E_NOT_FOUND', `No store at ${path}; run \`coffer init\` to create one.`, { cause: error });
-    throw mapSqliteError(error);
-  }
-  return db;
-}
-
-function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new CofferError('COFFER_E_STORE_CORRUPT', `The store was written by a newer Coffer (schema ${current}, this one knows ${MIGRATIONS.length}); upgrade Coffer.`);
-  }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
-}
-
-function initialise(db: Database.Database, at: Date): void {
-  const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-  db.transaction(() => {
-    insert.run('store_id', randomUUID());
-    insert.run('salt', randomBytes(16).toString('base64'));
-    insert.run('created_at', at.toISOString());
-  }).immediate();
-}
-
-function sealNewKeys(db: Database.Database, root: Buffer, storeId: string, at: Date): void {
-  const insert = db.prepare('INSERT INTO sealed_keys (kind, sealed) VALUES (?, ?)');
-  db.transaction(() => {
-    insert.run('keyring', sealKeyring(root, storeId, newKeyring(at)));
-    insert.run('mac', seal(root, newKey(), macKeyAad(storeId)));
-  }).immediate();
-}
-
 function assertName(env: string, name: string, value: string): void {
   if (!/^[a-z][a-z0-9_-]{0,62}$/.test(env)) throw new CofferError('COFFER_E_USAGE', `"${env}" is not a valid environment name (lower-case letters, digits, - and _).`);
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(name)) throw new CofferError('COFFER_E_USAGE', 'A secret name is letters, digits and _, not starting with a digit, at most 255 characters.');
   if (Buffer.byteLength(value, 'utf8') > 64 * 1024) throw new CofferError('COFFER_E_USAGE', `${name}: values are limited to 64 KiB.`);
 }
 
-function mapSqliteError(error: unknown): unknown {
-  if (error instanceof CofferError) return error;
-  const code = (error as { code?: string }).code ?? '';
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new CofferError('COFFER_E_UNAVAILABLE', 'The store is locked by another process; try again.', { cause: error });
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CofferError('COFFER_E_STORE_CORRUPT', 'The store file is damaged or not a Coffer store; restore it from a backup.', { cause: error });
-  return error;
-}
