@@ -142,7 +142,7 @@ export class SqliteStore implements Store {
       try {
         const key = this.dataKey(row.data_key_id as number);
         const plain = open(key, row.sealed as Buffer, valueAad(this.id, env, name, version), `${env}/${name} version ${version}`);
-        this.db.transaction(() => this.appendAudit({ at, actor: options.actor, action: 'read', env, name, version, outcome: 'ok', detail: null })).immediate();
+        this.auditRead({ at, actor: options.actor, action: 'read', env, name, version, outcome: 'ok', detail: null });
         return { ...this.info(env, name, version), value: plain.toString('utf8') };
       } catch (error) {
         if (isCofferError(error, 'COFFER_E_DECRYPT_FAILED')) {
@@ -321,6 +321,21 @@ export class SqliteStore implements Store {
     const key = open(keyringKey(this.keyring, version), row.wrapped as Buffer, dataKeyAad(this.id, id, version), `data key ${id}`);
     this.dataKeys.set(id, key);
     return key;
+  }
+
+  /**
+   * Appends a read's audit entry without an fsync of its own: in WAL mode with synchronous=NORMAL
+   * the entry survives a crash of the process and is made durable by the next fully synced
+   * write, checkpoint or close. Reads change nothing, so this trades only the last reads' audit
+   * entries on a power loss for reads that do not wait on the disk.
+   */
+  private auditRead(fields: AuditFields): void {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db.transaction(() => this.appendAudit(fields)).immediate();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   private appendAudit(fields: AuditFields): void {
