@@ -62,7 +62,8 @@ export function resolveConfig(raw: ConfigFile, file: string): Config {
       profile: entry.profile ?? (name === 'production' || name === 'prod' ? 'production' : 'development'),
       provider: entry.provider ?? 'dotenv',
       // Each environment gets its own file unless it names one, so two never share values.
-      options: entry.provider === undefined || entry.provider === 'dotenv' ? { path: `.env.${name}`, ...entry.options } : (entry.options ?? {}),
+      options: entry.provider === undefined || entry.provider === 'dotenv' ? { path: `.env.${name}`, ...entry.options }
+        : entry.provider === 'store' ? { environment: name, ...entry.options } : (entry.options ?? {}),
     };
   }
   const names = Object.keys(environments);

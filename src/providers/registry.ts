@@ -18,6 +18,7 @@ type Loader = () => Promise<ProviderModule>;
 const LOADERS = {
   env: () => import('./env.js'),
   dotenv: () => import('./dotenv.js'),
+  store: () => import('./store.js'),
 } satisfies Record<string, Loader>;
 
 /** Every provider id Coffer ships. */

@@ -3,7 +3,7 @@
  * the pragmas that make writes durable, numbered migrations, first-time initialisation, and the
  * mapping of SQLite failures to Coffer codes.
  */
-import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -26,6 +26,7 @@ export function createPrivateFile(path: string): boolean {
 
 /** Opens an existing database file with WAL, full sync and a busy timeout. */
 export function openDatabase(path: string): Database.Database {
+  if (!existsSync(path)) throw new CofferError('COFFER_E_NOT_FOUND', `No store at ${path}; run \`coffer init\` to create one.`);
   let db: Database.Database;
   try {
     db = new Database(path, { fileMustExist: true });

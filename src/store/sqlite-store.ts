@@ -85,46 +85,58 @@ export class SqliteStore implements Store {
   ) {}
 
   async put(env: string, name: string, value: string, options: PutOptions): Promise<VersionInfo> {
-    assertName(env, name, value);
-    const write = this.db.transaction((): VersionInfo => {
-      const at = this.now().toISOString();
-      if (this.secretRow(env, name)?.deleted_at) {
-        throw new CofferError('COFFER_E_USAGE', `${env}/${name} is deleted; restore it first (\`coffer restore ${name} -e ${env}\`) or destroy it to start over.`);
-      }
-      const current = this.stageVersion(env, name, 'current');
-      if (options.expectVersion !== undefined && options.expectVersion !== (current ?? 0)) {
-        throw new CofferError('COFFER_E_CONFLICT', `${env}/${name} is at version ${current ?? 0}, not ${options.expectVersion}; read it again and retry.`, { details: { env, name, current: current ?? 0 } });
-      }
-      const fingerprint = mac(this.macKey, 'fingerprint', value);
-      if (options.noReuse) this.refuseReuse(env, name, fingerprint);
-      const version = ((this.db.prepare('SELECT MAX(version) AS v FROM versions WHERE env = ? AND name = ?').get(env, name) as { v: number | null }).v ?? 0) + 1;
-      const dataKey = this.writableDataKey(at);
-      const sealed = seal(dataKey.key, Buffer.from(value, 'utf8'), valueAad(this.id, env, name, version));
-      this.db.prepare('INSERT INTO secrets (env, name, created_at) VALUES (?, ?, ?) ON CONFLICT (env, name) DO NOTHING').run(env, name, at);
-      this.db.prepare('INSERT INTO versions (env, name, version, data_key_id, sealed, fingerprint, created_at, actor, rotate_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(env, name, version, dataKey.id, sealed, fingerprint, at, options.actor, options.rotateBy ?? null);
-      const stage = options.stage ?? 'current';
-      if (stage === 'current' && current !== undefined) this.setStage(env, name, 'previous', current);
-      this.setStage(env, name, stage, version);
-      this.appendAudit({ at, actor: options.actor, action: 'write', env, name, version, outcome: 'ok', detail: stage });
-      return this.info(env, name, version);
-    });
+    const [info] = await this.putMany(env, [{ name, value, options }]);
+    return info as VersionInfo;
+  }
+
+  /** Writes several secrets of one environment in one transaction: all land or none does. */
+  async putMany(env: string, writes: readonly { name: string; value: string; options: PutOptions }[]): Promise<VersionInfo[]> {
+    for (const w of writes) assertName(env, w.name, w.value);
+    let failing: (typeof writes)[number] | undefined;
+    const write = this.db.transaction(() => writes.map((w) => {
+      failing = w;
+      return this.writeVersion(env, w.name, w.value, w.options);
+    }));
     return this.guard(() => {
       try {
         return write.immediate();
       } catch (error) {
         // The refused write rolled back; its audit entry is written on its own so it is kept.
-        const refusal = isCofferError(error, 'COFFER_E_CONFLICT') ? ['conflict', `expected version ${options.expectVersion}`]
+        const refusal = isCofferError(error, 'COFFER_E_CONFLICT') ? ['conflict', `expected version ${failing?.options.expectVersion}`]
           : isCofferError(error, 'COFFER_E_REUSED_VALUE') ? ['denied', 'reused value']
           : isCofferError(error, 'COFFER_E_USAGE') ? ['denied', 'secret is deleted'] : undefined;
-        if (refusal !== undefined) {
+        if (refusal !== undefined && failing !== undefined) {
           const [outcome, detail] = refusal as [string, string];
-          const fields = { at: this.now().toISOString(), actor: options.actor, action: 'write', env, name, version: null, outcome, detail };
+          const fields = { at: this.now().toISOString(), actor: failing.options.actor, action: 'write', env, name: failing.name, version: null, outcome, detail };
           this.db.transaction(() => this.appendAudit(fields)).immediate();
         }
         throw error;
       }
     });
+  }
+
+  private writeVersion(env: string, name: string, value: string, options: PutOptions): VersionInfo {
+    const at = options.updatedAt ?? this.now().toISOString();
+    if (this.secretRow(env, name)?.deleted_at) {
+      throw new CofferError('COFFER_E_USAGE', `${env}/${name} is deleted; restore it first (\`coffer restore ${name} -e ${env}\`) or destroy it to start over.`);
+    }
+    const current = this.stageVersion(env, name, 'current');
+    if (options.expectVersion !== undefined && options.expectVersion !== (current ?? 0)) {
+      throw new CofferError('COFFER_E_CONFLICT', `${env}/${name} is at version ${current ?? 0}, not ${options.expectVersion}; read it again and retry.`, { details: { env, name, current: current ?? 0 } });
+    }
+    const fingerprint = mac(this.macKey, 'fingerprint', value);
+    if (options.noReuse) this.refuseReuse(env, name, fingerprint);
+    const version = ((this.db.prepare('SELECT MAX(version) AS v FROM versions WHERE env = ? AND name = ?').get(env, name) as { v: number | null }).v ?? 0) + 1;
+    const dataKey = this.writableDataKey(at);
+    const sealed = seal(dataKey.key, Buffer.from(value, 'utf8'), valueAad(this.id, env, name, version));
+    this.db.prepare('INSERT INTO secrets (env, name, created_at) VALUES (?, ?, ?) ON CONFLICT (env, name) DO NOTHING').run(env, name, at);
+    this.db.prepare('INSERT INTO versions (env, name, version, data_key_id, sealed, fingerprint, created_at, actor, rotate_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(env, name, version, dataKey.id, sealed, fingerprint, at, options.actor, options.rotateBy ?? null);
+    const stage = options.stage ?? 'current';
+    if (stage === 'current' && current !== undefined) this.setStage(env, name, 'previous', current);
+    this.setStage(env, name, stage, version);
+    this.appendAudit({ at: this.now().toISOString(), actor: options.actor, action: 'write', env, name, version, outcome: 'ok', detail: stage });
+    return this.info(env, name, version);
   }
 
   async get(env: string, name: string, options: StoreGetOptions): Promise<VersionRecord> {

@@ -31,6 +31,8 @@ export interface PutOptions {
   readonly noReuse?: boolean;
   /** When the new value must be rotated (ISO 8601). */
   readonly rotateBy?: string;
+  /** When the value was set, if not now (an import keeps the original date, so rotation status stays true). */
+  readonly updatedAt?: string;
   /** Stage the new version gets: `current` (default) or `pending` (rotation). */
   readonly stage?: 'current' | 'pending';
 }

@@ -149,6 +149,22 @@ export function describeProviderConformance(name: string, makeProvider: () => Pr
       }
     }));
 
+    test('versions: an earlier value stays readable by the version get reported for it', run(['write', 'versions'], async ({ provider }) => {
+      await provider.set(ALPHA, 'first version value 61');
+      const first = (await provider.get(ALPHA)).metadata.version;
+      await provider.set(ALPHA, 'second version value 62');
+      assert.ok(first !== undefined, 'get reports a version');
+      assert.equal((await provider.get(ALPHA, { version: first })).value, 'first version value 61');
+      assert.equal((await provider.get(ALPHA)).value, 'second version value 62');
+    }));
+
+    test('stages: previous holds the value before the last write', run(['write', 'stages'], async ({ provider }) => {
+      await provider.set(ALPHA, 'older staged value 71');
+      await provider.set(ALPHA, 'newer staged value 72');
+      assert.equal((await provider.get(ALPHA, { stage: 'previous' })).value, 'older staged value 71');
+      assert.equal((await provider.get(ALPHA, { stage: 'current' })).value, 'newer staged value 72');
+    }));
+
     test('capabilities it does not declare are refused with COFFER_E_UNSUPPORTED', run([], async ({ provider }) => {
       const { capabilities } = provider;
       if (!capabilities.versions) await expectCode(provider.get(ALPHA, { version: '1' }), 'COFFER_E_UNSUPPORTED', []);

@@ -1,0 +1,105 @@
+/**
+ * The `store` provider: one environment of Coffer's embedded encrypted store
+ * (`.coffer/store.db` by default). Versions and stages come from the store; every read and
+ * write is audited there. The store file is opened on first use and created by the first write;
+ * the master key comes from COFFER_MASTER_KEY, the key file or a passphrase (see the store docs).
+ */
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { CofferError, isCofferError } from '../core/errors.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import type { VersionInfo } from '../store/types.js';
+import type { GetOptions, ProviderFactory, SecretListing, SecretMetadata, SecretRecord, SecretWrite } from './types.js';
+
+/** Validates `StoreOptions` as written in a config file. */
+export const optionsSchema = z.object({
+  path: z.string().min(1).optional(),
+  environment: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).optional(),
+  keyFile: z.string().min(1).optional(),
+}).strict();
+
+/** Options of the `store` provider. */
+export interface StoreOptions {
+  /** Store file, resolved against the project root; default `.coffer/store.db`. */
+  readonly path?: string;
+  /** The environment inside the store; default `default` (the config sets the environment's own name). */
+  readonly environment?: string;
+  /** Key file holding the master key; default `~/.config/coffer/keys/<store-id>.key`. */
+  readonly keyFile?: string;
+}
+
+/**
+ * Creates a provider over one environment of the embedded store.
+ *
+ * @example
+ * const provider = createStoreProvider({ environment: 'production' }, { cwd: projectRoot });
+ */
+export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {}, context = {}) => {
+  const path = resolve(context.cwd ?? process.cwd(), options.path ?? '.coffer/store.db');
+  const env = options.environment ?? 'default';
+  const vars = context.env ?? process.env;
+  const actor = vars.COFFER_ACTOR ?? safeUser();
+  let opened: Promise<SqliteStore> | undefined;
+  const store = (create: boolean): Promise<SqliteStore> => {
+    opened ??= openSqliteStore({ path, env: vars, create, ...(options.keyFile ? { keyFile: resolve(context.cwd ?? process.cwd(), options.keyFile) } : {}) });
+    // A failed open (no store yet for a read) is not cached, so a later write can create it.
+    opened.catch(() => (opened = undefined));
+    return opened;
+  };
+  const readable = async (): Promise<SqliteStore | undefined> => {
+    try {
+      return await store(false);
+    } catch (error) {
+      if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    id: 'store',
+    location: `${path} (environment ${env})`,
+    capabilities: { write: true, list: true, versions: true, stages: true, metadata: true, persistent: true },
+    async get(name: string, getOptions: GetOptions = {}): Promise<SecretRecord> {
+      const s = await readable();
+      if (s === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not in the store: ${path} does not exist yet.`, { details: { name } });
+      const version = getOptions.version === undefined ? undefined : Number(getOptions.version);
+      if (version !== undefined && !Number.isInteger(version)) throw new CofferError('COFFER_E_USAGE', `Store versions are whole numbers, not "${getOptions.version}".`);
+      const record = await s.get(env, name, { actor, ...(version === undefined ? {} : { version }), ...(getOptions.stage ? { stage: getOptions.stage } : {}) });
+      return { name, value: record.value, metadata: metadataOf(record) };
+    },
+    async list(): Promise<SecretListing[]> {
+      const s = await readable();
+      return s === undefined ? [] : (await s.list(env)).map((info) => ({ name: info.name, metadata: metadataOf(info) }));
+    },
+    async set(name: string, value: string, metadata?: SecretWrite['metadata']): Promise<void> {
+      await (await store(true)).put(env, name, value, putOptions(actor, metadata));
+    },
+    async setMany(writes: readonly SecretWrite[]): Promise<void> {
+      await (await store(true)).putMany(env, writes.map((w) => ({ name: w.name, value: w.value, options: putOptions(actor, w.metadata) })));
+    },
+    async delete(name: string): Promise<void> {
+      const s = await readable();
+      if (s === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not in the store: ${path} does not exist yet.`, { details: { name } });
+      await s.delete(env, name, { actor });
+    },
+  };
+};
+
+export default createStoreProvider;
+
+function putOptions(actor: string, metadata: SecretWrite['metadata']) {
+  return { actor, ...(metadata?.updatedAt ? { updatedAt: metadata.updatedAt } : {}), ...(metadata?.rotateBy ? { rotateBy: metadata.rotateBy } : {}) };
+}
+
+function metadataOf(info: VersionInfo): SecretMetadata {
+  return { version: String(info.version), updatedAt: info.createdAt, ...(info.rotateBy ? { rotateBy: info.rotateBy } : {}) };
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
