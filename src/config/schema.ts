@@ -6,12 +6,10 @@
  * setting silently ignored.
  */
 import { z } from 'zod';
+import { ENV_NAME, SECRET_NAME } from '../core/names.js';
 import { CATEGORY_IDS, ENCODINGS, RISK_TIER_DAYS, SECURITY_LEVELS } from '../core/categories.js';
 
-/** Environment names: lower-case, usable in file names (`.env.<name>`). */
-export const ENV_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
-/** Secret names: what a shell and a dotenv file accept as a variable name. */
-export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+export { ENV_NAME, SECRET_NAME };
 
 const generatorSchema = z
   .object({

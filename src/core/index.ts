@@ -5,5 +5,6 @@
 export * from './categories.js';
 export * from './errors.js';
 export * from './stages.js';
+export { ENV_NAME, SECRET_NAME } from './names.js';
 export { inferCategory, looksSecret, INFERENCE_RULES, type InferenceRule } from './infer.js';
 export { generateSecret, charClass, ALPHABETS, SYMBOLS, type GenerateOptions, type RandomSource } from './generator.js';

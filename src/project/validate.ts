@@ -94,7 +94,7 @@ export async function validateEnvFile(request: ValidateFileRequest): Promise<Val
   const skipped: { name: string; reason: string }[] = [];
   const secrets: SecretUnderTest[] = [];
   const seen = new Set<string>();
-  for (const entry of dedupeLastWins(entries)) {
+  for (const entry of entries) {
     seen.add(entry.name);
     const secret = declared.get(entry.name);
     if (secret?.level === 'Public') skipped.push({ name: entry.name, reason: 'Public variable: not a secret' });
@@ -160,10 +160,4 @@ async function otherEnvironments(config: Config, current: string) {
     }
   }
   return { readable, unreadable };
-}
-
-function dedupeLastWins<T extends { name: string }>(entries: readonly T[]): T[] {
-  const byName = new Map<string, T>();
-  for (const entry of entries) byName.set(entry.name, entry);
-  return [...byName.values()];
 }

@@ -8,6 +8,7 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { CofferError, isCofferError } from '../core/errors.js';
+import { ENV_NAME } from '../core/names.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import type { VersionInfo } from '../store/types.js';
 import type { GetOptions, ProviderFactory, SecretListing, SecretMetadata, SecretRecord, SecretWrite } from './types.js';
@@ -15,7 +16,7 @@ import type { GetOptions, ProviderFactory, SecretListing, SecretMetadata, Secret
 /** Validates `StoreOptions` as written in a config file. */
 export const optionsSchema = z.object({
   path: z.string().min(1).optional(),
-  environment: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).optional(),
+  environment: z.string().regex(ENV_NAME).optional(),
   keyFile: z.string().min(1).optional(),
 }).strict();
 

@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import { CofferError, isCofferError } from '../core/errors.js';
+import { ENV_NAME, SECRET_NAME } from '../core/names.js';
 import { chainMac, verifyChain, type AuditEntry, type AuditFields, type ChainVerdict } from '../audit/chain.js';
 import type { Stage } from '../core/stages.js';
 import { dataKeyAad, mac, macEqual, macKeyAad, MAX_ENCRYPTIONS_PER_KEY, newKey, open, seal, valueAad } from './barrier.js';
@@ -377,8 +378,8 @@ function toAuditEntry(r: Row): AuditEntry {
 }
 
 function assertName(env: string, name: string, value: string): void {
-  if (!/^[a-z][a-z0-9_-]{0,62}$/.test(env)) throw new CofferError('COFFER_E_USAGE', `"${env}" is not a valid environment name (lower-case letters, digits, - and _).`);
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(name)) throw new CofferError('COFFER_E_USAGE', 'A secret name is letters, digits and _, not starting with a digit, at most 255 characters.');
+  if (!ENV_NAME.test(env)) throw new CofferError('COFFER_E_USAGE', `"${env}" is not a valid environment name (lower-case letters, digits, - and _).`);
+  if (!SECRET_NAME.test(name)) throw new CofferError('COFFER_E_USAGE', 'A secret name is letters, digits and _, not starting with a digit, at most 255 characters.');
   if (Buffer.byteLength(value, 'utf8') > 64 * 1024) throw new CofferError('COFFER_E_USAGE', `${name}: values are limited to 64 KiB.`);
 }
 
