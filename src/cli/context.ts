@@ -4,6 +4,9 @@
  */
 import { CofferError } from '../core/errors.js';
 import { getEnvironment, loadConfig, type Config } from '../config/index.js';
+import type { AccessOptions } from '../project/_environment.js';
+import { canPrompt } from './output.js';
+import { askHidden } from './prompt.js';
 
 /** Options every environment-scoped command accepts. */
 export interface EnvCliOptions {
@@ -12,10 +15,14 @@ export interface EnvCliOptions {
   args?: string[];
 }
 
-/** Loads the config and picks the environment; throws COFFER_E_USAGE when argument and -e disagree. */
-export function loadContext(options: EnvCliOptions): { config: Config; environment: string } {
+/**
+ * Loads the config and picks the environment; throws COFFER_E_USAGE when argument and -e disagree.
+ * Commands whose positional argument is something else (a secret name, a file) pass
+ * `positionalEnv: false`, so only -e, COFFER_ENV and the default choose.
+ */
+export function loadContext(options: EnvCliOptions, { positionalEnv = true }: { positionalEnv?: boolean } = {}): { config: Config; environment: string } {
   const config = loadConfig({ cwd: process.cwd(), ...(options.config === undefined ? {} : { path: options.config }) });
-  const positional = options.args?.[0];
+  const positional = positionalEnv ? options.args?.[0] : undefined;
   if (positional !== undefined && options.env !== undefined && positional !== options.env) {
     throw new CofferError('COFFER_E_USAGE', `Two environments given ("${positional}" and -e "${options.env}"); give one.`);
   }
@@ -23,4 +30,13 @@ export function loadContext(options: EnvCliOptions): { config: Config; environme
   const environment = positional ?? options.env ?? (process.env.COFFER_ENV || undefined) ?? config.defaultEnvironment;
   getEnvironment(config, environment);
   return { config, environment };
+}
+
+/**
+ * How the CLI gives the store a passphrase: asked with echo off on a terminal (never with --yes
+ * or --json, so scripts fail fast with COFFER_E_BAD_MASTER_KEY instead of hanging).
+ */
+export function cliAccess(options: { yes?: boolean; json?: boolean }): AccessOptions {
+  if (!canPrompt(options.yes) || options.json === true) return {};
+  return { passphrase: () => askHidden('Store passphrase: ') };
 }

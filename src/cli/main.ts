@@ -65,6 +65,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--json', 'print the report as JSON')
     .action(action(() => import('./actions/validate.js')));
 
+  // Commands on individual secrets (set, get, list, history, delete, restore, destroy).
+
+  // Moving values in and out (export, import).
+
+  // Store-wide operations (audit, key, backup, restore-backup).
+
   try {
     await program.parseAsync(argv as string[]);
     return exitCode;

@@ -5,11 +5,12 @@
  * date it was set and the date its rotation is due; a missing required external value stops
  * everything before anything is written.
  */
+import { CATEGORIES } from '../core/categories.js';
 import { CofferError } from '../core/errors.js';
 import { generateSecret } from '../core/generator.js';
 import { secretsOf, type Config, type ResolvedSecret } from '../config/resolve.js';
 import type { Provider, SecretWrite } from '../providers/types.js';
-import { openEnvironmentProvider } from './_environment.js';
+import { openEnvironmentProvider, type AccessOptions } from './_environment.js';
 
 /** What to generate. */
 export interface GenerateRequest {
@@ -26,6 +27,8 @@ export interface GenerateRequest {
    * Called only for secrets that will be written.
    */
   readonly supply: (secret: ResolvedSecret) => Promise<string | undefined>;
+  /** Actor and passphrase prompt for providers that need them. */
+  readonly access?: AccessOptions;
 }
 
 /** What happened to one secret; never carries a value. */
@@ -49,10 +52,19 @@ const DAY_MS = 86_400_000;
 
 /** Generates the secrets of one environment; see the module comment. */
 export async function generateSecrets(request: GenerateRequest): Promise<GenerateResult> {
-  const { config, environment, force = false } = request;
+  const { config, environment } = request;
   const now = request.now ?? new Date();
   const secrets = selectSecrets(secretsOf(config, environment), request.only, environment);
-  const provider = await openEnvironmentProvider(config, environment);
+  const provider = await openEnvironmentProvider(config, environment, request.access);
+  try {
+    return await generateInto(provider, secrets, request, now);
+  } finally {
+    await provider.close();
+  }
+}
+
+async function generateInto(provider: Provider, secrets: ResolvedSecret[], request: GenerateRequest, now: Date): Promise<GenerateResult> {
+  const { environment, force = false } = request;
   if (!provider.capabilities.write || !provider.capabilities.persistent) {
     throw new CofferError('COFFER_E_UNSUPPORTED', `The ${provider.id} provider of environment "${environment}" cannot keep generated values; give the environment a provider that stores them (e.g. dotenv).`);
   }
@@ -81,7 +93,7 @@ export async function generateSecrets(request: GenerateRequest): Promise<Generat
       continue;
     }
     const rotateBy = new Date(now.getTime() + secret.rotationDays * DAY_MS).toISOString();
-    writes.push({ name: secret.name, value, metadata: { updatedAt: now.toISOString(), rotateBy } });
+    writes.push({ name: secret.name, value, metadata: { updatedAt: now.toISOString(), rotateBy }, ...(CATEGORIES[secret.category].noReuse ? { noReuse: true } : {}) });
     outcomes.push({ name: secret.name, action: secret.external ? 'supplied' : 'generated', category: secret.category, rotateBy });
   }
   if (missing.length > 0) {

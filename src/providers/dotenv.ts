@@ -81,6 +81,7 @@ export const createDotenvProvider: ProviderFactory<DotenvOptions> = (options = {
         return removeEntry(doc, name);
       });
     },
+    async close(): Promise<void> {},
   };
 };
 

@@ -73,6 +73,7 @@ export const createEnvProvider: ProviderFactory<EnvOptions> = (options = {}, con
       if (lookup(name) === undefined) throw notFound(name);
       delete env[prefix + name];
     },
+    async close(): Promise<void> {},
   };
 };
 

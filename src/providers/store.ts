@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { CofferError, isCofferError } from '../core/errors.js';
 import { ENV_NAME } from '../core/names.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
-import type { VersionInfo } from '../store/types.js';
-import type { GetOptions, ProviderFactory, SecretListing, SecretMetadata, SecretRecord, SecretWrite } from './types.js';
+import type { PutOptions, VersionInfo } from '../store/types.js';
+import type { GetOptions, ProviderAuditEvent, ProviderFactory, SecretListing, SecretMetadata, SecretRecord, SecretWrite } from './types.js';
 
 /** Validates `StoreOptions` as written in a config file. */
 export const optionsSchema = z.object({
@@ -30,6 +30,27 @@ export interface StoreOptions {
   readonly keyFile?: string;
 }
 
+/** Where a store environment lives, resolved from provider options: file, environment, key file. */
+export interface StoreLocation {
+  readonly path: string;
+  readonly environment: string;
+  readonly keyFile?: string;
+}
+
+/** Resolves `options` against the project root `cwd`. */
+export function storeLocation(options: StoreOptions, cwd: string): StoreLocation {
+  return {
+    path: resolve(cwd, options.path ?? '.coffer/store.db'),
+    environment: options.environment ?? 'default',
+    ...(options.keyFile ? { keyFile: resolve(cwd, options.keyFile) } : {}),
+  };
+}
+
+/** The audit actor: COFFER_ACTOR, else the OS user. */
+export function defaultActor(vars: Readonly<Record<string, string | undefined>> = process.env): string {
+  return vars.COFFER_ACTOR || safeUser();
+}
+
 /**
  * Creates a provider over one environment of the embedded store.
  *
@@ -37,13 +58,14 @@ export interface StoreOptions {
  * const provider = createStoreProvider({ environment: 'production' }, { cwd: projectRoot });
  */
 export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {}, context = {}) => {
-  const path = resolve(context.cwd ?? process.cwd(), options.path ?? '.coffer/store.db');
-  const env = options.environment ?? 'default';
+  const { path, environment: env, keyFile } = storeLocation(options, context.cwd ?? process.cwd());
   const vars = context.env ?? process.env;
-  const actor = vars.COFFER_ACTOR ?? safeUser();
+  const actor = context.actor ?? defaultActor(vars);
   let opened: Promise<SqliteStore> | undefined;
+  let closed = false;
   const store = (create: boolean): Promise<SqliteStore> => {
-    opened ??= openSqliteStore({ path, env: vars, create, ...(options.keyFile ? { keyFile: resolve(context.cwd ?? process.cwd(), options.keyFile) } : {}) });
+    if (closed) return Promise.reject(new CofferError('COFFER_E_USAGE', `The store provider for ${path} was closed; open a new one.`));
+    opened ??= openSqliteStore({ path, env: vars, create, ...(keyFile ? { keyFile } : {}), ...(context.passphrase ? { passphrase: context.passphrase } : {}) });
     // A failed open (no store yet for a read) is not cached, so a later write can create it.
     opened.catch(() => (opened = undefined));
     return opened;
@@ -56,6 +78,7 @@ export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {},
       throw error;
     }
   };
+  const absent = (name: string) => new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not in the store: ${path} does not exist yet.`, { details: { name } });
 
   return {
     id: 'store',
@@ -63,9 +86,9 @@ export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {},
     capabilities: { write: true, list: true, versions: true, stages: true, metadata: true, persistent: true },
     async get(name: string, getOptions: GetOptions = {}): Promise<SecretRecord> {
       const s = await readable();
-      if (s === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not in the store: ${path} does not exist yet.`, { details: { name } });
+      if (s === undefined) throw absent(name);
       const version = getOptions.version === undefined ? undefined : Number(getOptions.version);
-      if (version !== undefined && !Number.isInteger(version)) throw new CofferError('COFFER_E_USAGE', `Store versions are whole numbers, not "${getOptions.version}".`);
+      if (version !== undefined && !(Number.isInteger(version) && version > 0)) throw new CofferError('COFFER_E_USAGE', `Store versions are whole numbers from 1, not "${getOptions.version}".`);
       const record = await s.get(env, name, { actor, ...(version === undefined ? {} : { version }), ...(getOptions.stage ? { stage: getOptions.stage } : {}) });
       return { name, value: record.value, metadata: metadataOf(record) };
     },
@@ -74,23 +97,39 @@ export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {},
       return s === undefined ? [] : (await s.list(env)).map((info) => ({ name: info.name, metadata: metadataOf(info) }));
     },
     async set(name: string, value: string, metadata?: SecretWrite['metadata']): Promise<void> {
-      await (await store(true)).put(env, name, value, putOptions(actor, metadata));
+      await (await store(true)).put(env, name, value, putOptions(actor, { name, value, ...(metadata ? { metadata } : {}) }));
     },
     async setMany(writes: readonly SecretWrite[]): Promise<void> {
-      await (await store(true)).putMany(env, writes.map((w) => ({ name: w.name, value: w.value, options: putOptions(actor, w.metadata) })));
+      await (await store(true)).putMany(env, writes.map((w) => ({ name: w.name, value: w.value, options: putOptions(actor, w) })));
     },
     async delete(name: string): Promise<void> {
       const s = await readable();
-      if (s === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not in the store: ${path} does not exist yet.`, { details: { name } });
+      if (s === undefined) throw absent(name);
       await s.delete(env, name, { actor });
+    },
+    async audit(event: ProviderAuditEvent): Promise<void> {
+      const s = await readable();
+      s?.record({ actor, action: event.action, env, name: event.name ?? null, detail: event.detail ?? null });
+    },
+    async close(): Promise<void> {
+      closed = true;
+      const pending = opened;
+      opened = undefined;
+      if (pending !== undefined) (await pending.catch(() => undefined))?.close();
     },
   };
 };
 
 export default createStoreProvider;
 
-function putOptions(actor: string, metadata: SecretWrite['metadata']) {
-  return { actor, ...(metadata?.updatedAt ? { updatedAt: metadata.updatedAt } : {}), ...(metadata?.rotateBy ? { rotateBy: metadata.rotateBy } : {}) };
+function putOptions(actor: string, write: SecretWrite): PutOptions {
+  const { metadata } = write;
+  return {
+    actor,
+    ...(metadata?.updatedAt ? { updatedAt: metadata.updatedAt } : {}),
+    ...(metadata?.rotateBy ? { rotateBy: metadata.rotateBy } : {}),
+    ...(write.noReuse ? { noReuse: true } : {}),
+  };
 }
 
 function metadataOf(info: VersionInfo): SecretMetadata {

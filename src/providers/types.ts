@@ -57,6 +57,22 @@ export interface SecretWrite {
   readonly value: string;
   /** Metadata to record with the value (needs the `metadata` capability to be kept). */
   readonly metadata?: Omit<SecretMetadata, 'version'>;
+  /**
+   * Refuse a value equal to one of the secret's last 4 values (PCI-DSS 8.3.7, password-class
+   * categories). Providers with `versions` enforce it (COFFER_E_REUSED_VALUE); others keep no
+   * history to compare with and ignore it.
+   */
+  readonly noReuse?: boolean;
+}
+
+/** A value-free event a caller asks a provider to add to its own audit log (an export, an import). */
+export interface ProviderAuditEvent {
+  /** What happened: `export`, `import`, ... */
+  readonly action: string;
+  /** The secret concerned, if one. */
+  readonly name?: string;
+  /** Value-free detail: a count, a format, a destination path. */
+  readonly detail?: string;
 }
 
 /** Options of {@link Provider.get}. */
@@ -84,6 +100,14 @@ export interface Provider {
   setMany(writes: readonly SecretWrite[]): Promise<void>;
   /** Deletes one secret; throws COFFER_E_NOT_FOUND when it does not exist. Needs `write`. */
   delete(name: string): Promise<void>;
+  /**
+   * Records an event in the provider's audit log, where it keeps one (the embedded store);
+   * absent elsewhere. Reads and writes are audited by the provider itself; this is for what it
+   * cannot see, such as values leaving through an export.
+   */
+  audit?(event: ProviderAuditEvent): Promise<void>;
+  /** Releases what the provider holds open (files, connections, keys in memory). Idempotent. */
+  close(): Promise<void>;
 }
 
 /** The options every provider factory receives besides its own. */
@@ -92,6 +116,10 @@ export interface ProviderContext {
   readonly cwd: string;
   /** The environment variables to consult (defaults to process.env at the call site). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Who acts, for providers that audit (default COFFER_ACTOR, else the OS user). */
+  readonly actor: string;
+  /** Asks for a passphrase when a provider needs one and has no other key (the CLI prompts on a terminal). */
+  readonly passphrase: () => Promise<string | undefined>;
 }
 
 /** A provider factory: the default export of each provider file. */

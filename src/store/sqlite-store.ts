@@ -254,6 +254,17 @@ export class SqliteStore implements Store {
     }).immediate());
   }
 
+  /**
+   * Appends a value-free entry for an operation the store does not perform itself (an export,
+   * an import, a backup), so the chain shows values leaving or arriving.
+   */
+  record(event: { actor: string; action: string; env: string | null; name?: string | null; version?: number | null; outcome?: string; detail?: string | null }): void {
+    this.guard(() => this.db.transaction(() => this.appendAudit({
+      at: this.now().toISOString(), actor: event.actor, action: event.action, env: event.env, name: event.name ?? null,
+      version: event.version ?? null, outcome: event.outcome ?? 'ok', detail: event.detail ?? null,
+    })).immediate());
+  }
+
   /** Audit entries in order, optionally only those after `sinceSeq`. */
   auditEntries(sinceSeq = 0): AuditEntry[] {
     return (this.db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq').all(sinceSeq) as Row[]).map(toAuditEntry);

@@ -5,7 +5,7 @@
  */
 import { generateSecrets } from '../../project/generate.js';
 import type { ResolvedSecret } from '../../config/index.js';
-import { loadContext, type EnvCliOptions } from '../context.js';
+import { cliAccess, loadContext, type EnvCliOptions } from '../context.js';
 import { canPrompt, color, print, printJson } from '../output.js';
 import { askHidden } from '../prompt.js';
 
@@ -32,6 +32,7 @@ export async function run(options: GenerateCliOptions): Promise<number> {
     environment,
     force: options.force === true,
     supply,
+    access: cliAccess(options),
     ...(options.only === undefined ? {} : { only: options.only }),
   });
   if (options.json) {
