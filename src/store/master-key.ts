@@ -8,7 +8,7 @@
  * 3. a passphrase, stretched with scrypt (N=2^17, r=8, p=1: about 128 MiB and a fraction of a
  *    second per unlock, which is what makes guessing costly) and the store's random salt.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { scrypt } from 'node:crypto';
@@ -51,6 +51,52 @@ export async function resolveRootKey(options: RootKeyOptions): Promise<{ key: Bu
   if (existsSync(file)) return { key: readKeyFile(file), source: 'key-file' };
   const passphrase = await options.passphrase?.();
   if (passphrase !== undefined && passphrase !== '') return { key: await deriveFromPassphrase(passphrase, options.salt), source: 'passphrase' };
+  throw new CofferError('COFFER_E_BAD_MASTER_KEY', `No master key for this store: set COFFER_MASTER_KEY, put the key file at ${file}, or run on a terminal to enter the passphrase.`);
+}
+
+/**
+ * The key file a root-key change writes before the store is re-sealed. Until the change
+ * commits, the store still opens with the old key file; after, with this one, which the next
+ * open promotes to the key file. A crash at any point leaves a store that opens.
+ */
+export function pendingKeyFile(keyFile: string): string {
+  return `${keyFile}.new`;
+}
+
+/** Makes the pending key file the key file, keeping the old one as a 0600 backup. */
+export function promotePendingKeyFile(keyFile: string): { backupPath?: string } {
+  const pending = pendingKeyFile(keyFile);
+  const result = writeFileAtomic(keyFile, readFileSync(pending), { mode: 0o600, backup: true, mkdirs: true });
+  rmSync(pending, { force: true });
+  return result;
+}
+
+/**
+ * Finds the root key that opens a store: tries each available source in order with `tryKey`
+ * (which throws COFFER_E_BAD_MASTER_KEY for a key that does not open it) and returns what the
+ * first working key gives. COFFER_MASTER_KEY, when set, is the only source tried: an explicit
+ * key that fails is an error, not a reason to look elsewhere.
+ */
+export async function unlockRootKey<T>(options: RootKeyOptions, tryKey: (key: Buffer, source: RootKeySource) => T): Promise<T> {
+  const env = options.env ?? process.env;
+  const fromEnv = env.COFFER_MASTER_KEY;
+  if (fromEnv !== undefined && fromEnv !== '') return tryKey(decodeKey(fromEnv, 'COFFER_MASTER_KEY'), 'env');
+  const file = options.keyFile ?? defaultKeyFile(options.storeId, env);
+  let failure: unknown;
+  for (const candidate of [pendingKeyFile(file), file]) {
+    if (!existsSync(candidate)) continue;
+    try {
+      const result = tryKey(readKeyFile(candidate), 'key-file');
+      if (candidate !== file) promotePendingKeyFile(file);
+      return result;
+    } catch (error) {
+      if (!(error instanceof CofferError && error.code === 'COFFER_E_BAD_MASTER_KEY')) throw error;
+      failure ??= error;
+    }
+  }
+  const passphrase = await options.passphrase?.();
+  if (passphrase !== undefined && passphrase !== '') return tryKey(await deriveFromPassphrase(passphrase, options.salt), 'passphrase');
+  if (failure !== undefined) throw failure;
   throw new CofferError('COFFER_E_BAD_MASTER_KEY', `No master key for this store: set COFFER_MASTER_KEY, put the key file at ${file}, or run on a terminal to enter the passphrase.`);
 }
 

@@ -2,6 +2,7 @@
  * Test worker: opens the store at argv[2] and writes forever, printing `ack NAME VERSION VALUE`
  * after each write resolves, i.e. once the store has acknowledged it. With `cas` as argv[3] it
  * writes one secret with check-and-set and prints `conflict` when it loses. Killed by the test.
+ * `read-exit` reads SHARED and exits immediately; `write-once` writes SHARED once.
  */
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { isCofferError } from '../../src/core/errors.js';
@@ -19,6 +20,13 @@ if (mode === 'cas') {
   } catch (error) {
     process.stdout.write(isCofferError(error, 'COFFER_E_CONFLICT') ? 'conflict\n' : `error ${String(error)}\n`);
   }
+  store.close();
+} else if (mode === 'read-exit') {
+  // Reads, then exits at once: the queued read audit must still be committed.
+  await store.get('dev', 'SHARED', { actor: tag });
+  process.exit(0);
+} else if (mode === 'write-once') {
+  await store.put('dev', 'SHARED', `value-from-${tag}`, { actor: tag });
   store.close();
 } else {
   for (let i = 0; ; i++) {
