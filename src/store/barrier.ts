@@ -9,7 +9,7 @@
  *
  * Sealed layout: format byte (1) | nonce (12) | tag (16) | ciphertext.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CofferError, type ErrorCode } from '../core/errors.js';
 
 const FORMAT = 1;
@@ -112,4 +112,12 @@ export function mac(key: Uint8Array, ...parts: string[]): Buffer {
 /** Constant-time equality of two MACs (DESIGN.md invariant 3). */
 export function macEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && timingSafeEqual(a, b);
+}
+
+/**
+ * A subkey of `key` for one purpose (HKDF-SHA-256), so one stored key can serve a second use
+ * (the backup key comes from the MAC key) without the two uses ever sharing key material.
+ */
+export function deriveKey(key: Uint8Array, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `coffer/1 ${purpose}`, KEY_BYTES));
 }

@@ -356,21 +356,31 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** @internal For restores: every secret of the store with its state, without values. */
+  secretSummaries(): { env: string; name: string; deleted: boolean; current: number | null; latestAt: string }[] {
+    const rows = this.sql(`SELECT s.env, s.name, s.deleted_at, st.version AS current, MAX(v.created_at) AS latest_at FROM secrets s
+      JOIN versions v ON v.env = s.env AND v.name = s.name
+      LEFT JOIN stages st ON st.env = s.env AND st.name = s.name AND st.stage = 'current'
+      GROUP BY s.env, s.name, s.deleted_at, st.version ORDER BY s.env, s.name`).all() as Row[];
+    return rows.map((r) => ({ env: r.env as string, name: r.name as string, deleted: r.deleted_at !== null, current: (r.current as number | null) ?? null, latestAt: r.latest_at as string }));
+  }
+
   /**
-   * @internal For restores: adds versions (oldest first) after the secret's existing ones in one
-   * transaction, keeping their dates and actors; the last becomes current. Returns the new numbers.
+   * @internal For restores: in one transaction, adds each secret's versions (oldest first) after
+   * its existing ones, keeping their dates and actors; the last becomes current. All or nothing.
    */
-  appendVersions(env: string, name: string, versions: readonly VersionRecord[], options: { actor: string; detail: string }): number[] {
-    return this.mutate(() => {
-      const numbers = versions.map((v) => this.insertVersion(env, name, v.value, { actor: v.actor, updatedAt: v.createdAt, ...(v.rotateBy ? { rotateBy: v.rotateBy } : {}) }));
-      const last = numbers[numbers.length - 1];
-      if (last !== undefined) {
+  appendVersions(items: readonly { env: string; name: string; versions: readonly VersionRecord[] }[], options: { actor: string; detail: string }): void {
+    this.mutate(() => {
+      for (const { env, name, versions } of items) {
+        if (this.secretRow(env, name)?.deleted_at) throw new CofferError('COFFER_E_CONFLICT', `${env}/${name} is deleted in the store; restore or destroy it before restoring it from a backup.`);
+        const numbers = versions.map((v) => this.insertVersion(env, name, v.value, { actor: v.actor, updatedAt: v.createdAt, ...(v.rotateBy ? { rotateBy: v.rotateBy } : {}) }));
+        const last = numbers[numbers.length - 1];
+        if (last === undefined) continue;
         const current = this.stageVersion(env, name, 'current');
         if (current !== undefined) this.setStage(env, name, 'previous', current);
         this.setStage(env, name, 'current', last);
+        this.audit.append({ at: this.now().toISOString(), actor: options.actor, action: 'restore-backup', env, name, version: last, outcome: 'ok', detail: options.detail });
       }
-      this.audit.append({ at: this.now().toISOString(), actor: options.actor, action: 'restore-backup', env, name, version: last ?? null, outcome: 'ok', detail: options.detail });
-      return numbers;
     });
   }
 
