@@ -36,10 +36,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('init')
-    .description('create coffer.config.json, an annotated .env.example and .gitignore entries')
+    .description('create coffer.config.json, an annotated .env.example, .gitignore entries and the encrypted store')
     .option('-y, --yes', 'accept defaults without prompting (always the case without a terminal)')
     .option('--project <name>', 'project name (default: the directory name)')
-    .option('-f, --force', 'replace an existing config and .env.example (old files are backed up)')
+    .addOption(new Option('--provider <id>', 'where every environment keeps its values: the encrypted store or .env.<env> files').choices(['store', 'dotenv']).default('store'))
+    .option('--passphrase', 'protect a new store with a passphrase (asked twice on a terminal) instead of a random key file')
+    .option('-f, --force', 'replace an existing config and .env.example (old files are backed up; an existing store is kept)')
     .option('--json', 'print the result as JSON')
     .action(action(() => import('./actions/init.js')));
 
@@ -66,10 +68,157 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(action(() => import('./actions/validate.js')));
 
   // Commands on individual secrets (set, get, list, history, delete, restore, destroy).
+  // Program options count only before the command name, so `get --version 2` reads version 2
+  // instead of printing Coffer's version (-c goes before the command, as the docs show).
+  program.enablePositionalOptions();
+  const envOption = () => new Option('-e, --env <name>', 'environment (else COFFER_ENV, else the config\'s default)');
+  program
+    .command('set')
+    .argument('<name>', 'secret name')
+    .description('set one secret\'s value, read from stdin or asked with echo off (never echoed)')
+    .addOption(envOption())
+    .option('--value <value>', 'the value on the command line (visible to other users and kept in shell history; prefer stdin)')
+    .option('--expect-version <n>', 'write only if the current version is n (0: only if it does not exist); store only')
+    .option('-f, --force', 'store a value that fails the policy checks anyway')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/set.js')));
+  program
+    .command('get')
+    .argument('<name>', 'secret name')
+    .description('print one secret\'s value (followed by a newline)')
+    .addOption(envOption())
+    .option('--version <n>', 'read this version (store only)')
+    .addOption(new Option('--stage <stage>', 'read the version with this stage (store only)').choices(['current', 'previous', 'pending']))
+    .option('--json', 'print the value with its version, stages and dates as JSON')
+    .action(action(() => import('./actions/get.js')));
+  program
+    .command('list')
+    .alias('ls')
+    .description('list the secrets of an environment with versions and dates (never values)')
+    .addOption(envOption())
+    .option('--json', 'print the list as JSON')
+    .action(action(() => import('./actions/list.js')));
+  program
+    .command('history')
+    .argument('<name>', 'secret name')
+    .description('list every version of a secret, newest first (store only; never values)')
+    .addOption(envOption())
+    .option('--json', 'print the versions as JSON')
+    .action(action(() => import('./actions/history.js')));
+  program
+    .command('delete')
+    .argument('<name>', 'secret name')
+    .description('delete a secret (restorable for a while on the store; for good elsewhere)')
+    .addOption(envOption())
+    .option('--recovery-days <n>', 'days the store keeps it restorable (default 7); store only')
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/delete.js')));
+  program
+    .command('restore')
+    .argument('<name>', 'secret name')
+    .description('bring back a deleted secret with all its versions (store only)')
+    .addOption(envOption())
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/restore.js')));
+  program
+    .command('destroy')
+    .argument('<name>', 'secret name')
+    .description('remove a secret and every version of it for good (store only)')
+    .addOption(envOption())
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/destroy.js')));
 
   // Moving values in and out (export, import).
+  program
+    .command('export')
+    .argument('[env]', 'environment (default: -e, COFFER_ENV, or the config\'s default environment)')
+    .description('print (or write with -o) every secret of an environment as dotenv, JSON or shell lines; shows values')
+    .option('-e, --env <name>', 'environment (else COFFER_ENV, else the config\'s default)')
+    .addOption(new Option('--format <format>', 'output format').choices(['dotenv', 'json', 'shell']).default('dotenv'))
+    .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
+    .option('-f, --force', 'replace an existing output file (it is backed up first)')
+    .option('--only <names...>', 'export only these secrets')
+    .action(action(() => import('./actions/export.js')));
+
+  program
+    .command('import')
+    .argument('<file>', 'dotenv file, or JSON object of string values')
+    .description('write the values of a dotenv or JSON file into an environment, all or nothing')
+    .option('-e, --env <name>', 'environment (else COFFER_ENV, else the config\'s default)')
+    .addOption(new Option('--format <format>', 'input format (default: json for a .json file, else dotenv)').choices(['dotenv', 'json']))
+    .option('--dry-run', 'show what would be created, updated, kept or unchanged; write nothing')
+    .option('--overwrite', 'replace existing values that differ (default: keep them)')
+    .option('--only <names...>', 'import only these names from the file')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/import.js')));
 
   // Store-wide operations (audit, key, backup, restore-backup).
+  const auditCommand = program
+    .command('audit')
+    .description('list the audit log of an environment\'s store (never values); `audit verify` checks its hash chain')
+    .addOption(envOption())
+    .option('--secret <name>', 'only entries about this secret')
+    .option('--action <action>', 'only entries with this action (read, write, delete, key-rotate, ...)')
+    .option('--since <time>', 'only entries since a time: a duration back from now (30m, 24h, 7d) or an ISO date/time')
+    .option('--limit <n>', 'only the newest n entries')
+    .option('--all-envs', 'entries of every environment in the store file, and store-wide ones (key changes)')
+    .option('--json', 'print the entries as JSON')
+    .action(action(() => import('./actions/audit.js')));
+  auditCommand
+    .command('verify')
+    .description('check the audit chain of the whole store file; exit 1 naming the first edited, removed or reordered entry')
+    .addOption(envOption())
+    .option('--json', 'print the verdict as JSON')
+    .action(action(() => import('./actions/audit-verify.js')));
+  // `coffer audit -e prod verify` means the same as `coffer audit verify -e prod`; list filters do not apply to verify.
+  auditCommand.hook('preSubcommand', (parent, sub) => {
+    const given = parent.opts<Record<string, unknown>>();
+    const filters = ['secret', 'action', 'since', 'limit', 'allEnvs'].filter((k) => given[k] !== undefined);
+    const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (filters.length > 0) parent.error(`\`audit ${sub.name()}\` checks the whole store and takes no list filters (${filters.map(flag).join(', ')})`, { exitCode: 2, code: 'coffer.usage' });
+    for (const name of ['env', 'json']) if (given[name] !== undefined) sub.setOptionValue(name, given[name]);
+  });
+  const keyCommand = program.command('key').description('manage the master key of an environment\'s store (rotate, change, info)');
+  keyCommand
+    .command('rotate')
+    .description('add a keyring version and re-wrap every data key with it (no value is rewritten; the root key stays)')
+    .addOption(envOption())
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/key-rotate.js')));
+  keyCommand
+    .command('change')
+    .description('re-seal the store under a new root key: a new random key file, or a passphrase (asked twice)')
+    .addOption(envOption())
+    .addOption(new Option('--to <kind>', 'what protects the store afterwards (default: the kind it has now)').choices(['key-file', 'passphrase']))
+    .option('-y, --yes', 'change the key even though COFFER_MASTER_KEY is set (it stops opening the store)')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/key-change.js')));
+  keyCommand
+    .command('info')
+    .description('show where the store\'s key is and what opened it (never the key)')
+    .addOption(envOption())
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/key-info.js')));
+  // backup, restore-backup: added by the lead
+  program
+    .command('backup')
+    .argument('<file>', 'backup file to write (0600; refused if it exists unless --force)')
+    .description('write the environment\'s store (every environment, version and audit entry) to one encrypted file')
+    .option('-e, --env <name>', 'environment whose store to back up (else COFFER_ENV, else the config\'s default)')
+    .option('-f, --force', 'replace an existing backup file (the old one is kept as a .bak copy)')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/backup.js')));
+
+  program
+    .command('restore-backup')
+    .argument('<file>', 'backup file written by `coffer backup`')
+    .description('restore a backup into the environment\'s store: recreate it, or add what it lacks without losing newer versions')
+    .option('-e, --env <name>', 'environment whose store to restore into (else COFFER_ENV, else the config\'s default)')
+    .option('--dry-run', 'show what would be restored, updated, kept or skipped, and write nothing')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/restore-backup.js')));
 
   try {
     await program.parseAsync(argv as string[]);

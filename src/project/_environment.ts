@@ -7,7 +7,7 @@
 import { CofferError } from '../core/errors.js';
 import { environmentLabel, getEnvironment, type Config } from '../config/resolve.js';
 import { openProvider } from '../providers/registry.js';
-import { defaultActor, optionsSchema as storeOptionsSchema, storeLocation, type StoreOptions } from '../providers/store.js';
+import { defaultActor, optionsSchema as storeOptionsSchema, storeLocation, type StoreLocation, type StoreOptions } from '../providers/store.js';
 import type { Provider, ProviderContext } from '../providers/types.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 
@@ -37,15 +37,7 @@ export interface EnvironmentStore {
  * The caller closes `store`.
  */
 export async function openEnvironmentStore(config: Config, environment: string, access: AccessOptions & { create?: boolean } = {}): Promise<EnvironmentStore> {
-  const env = getEnvironment(config, environment);
-  if (env.provider !== 'store') {
-    throw new CofferError('COFFER_E_UNSUPPORTED', `Environment "${environment}" keeps its values in the ${env.provider} provider, which has no version history or audit log; this command needs \`"provider": "store"\` (${environmentLabel(config, environment)}).`);
-  }
-  const parsed = storeOptionsSchema.safeParse(env.options);
-  if (!parsed.success) {
-    throw new CofferError('COFFER_E_CONFIG_INVALID', `${environmentLabel(config, environment)}: invalid store options; see docs/providers/store.md.`);
-  }
-  const location = storeLocation(parsed.data as StoreOptions, config.root);
+  const location = environmentStoreLocation(config, environment);
   const vars = access.env ?? process.env;
   const store = await openSqliteStore({
     path: location.path,
@@ -55,4 +47,17 @@ export async function openEnvironmentStore(config: Config, environment: string, 
     ...(access.passphrase ? { passphrase: access.passphrase } : {}),
   });
   return { store, env: location.environment, actor: access.actor ?? defaultActor(vars), path: location.path };
+}
+
+/** Where the store behind `environment` lives; COFFER_E_UNSUPPORTED when it is not on the store. */
+export function environmentStoreLocation(config: Config, environment: string): StoreLocation {
+  const env = getEnvironment(config, environment);
+  if (env.provider !== 'store') {
+    throw new CofferError('COFFER_E_UNSUPPORTED', `Environment "${environment}" keeps its values in the ${env.provider} provider, which has no version history or audit log; this command needs \`"provider": "store"\` (${environmentLabel(config, environment)}).`);
+  }
+  const parsed = storeOptionsSchema.safeParse(env.options);
+  if (!parsed.success) {
+    throw new CofferError('COFFER_E_CONFIG_INVALID', `${environmentLabel(config, environment)}: invalid store options; see docs/providers/store.md.`);
+  }
+  return storeLocation(parsed.data as StoreOptions, config.root);
 }
