@@ -38,5 +38,7 @@ export function loadContext(options: EnvCliOptions, { positionalEnv = true }: { 
  */
 export function cliAccess(options: { yes?: boolean; json?: boolean }): AccessOptions {
   if (!canPrompt(options.yes) || options.json === true) return {};
-  return { passphrase: () => askHidden('Store passphrase: ') };
+  // Asked once per run, however many environments of the store the command opens.
+  let answer: Promise<string> | undefined;
+  return { passphrase: () => (answer ??= askHidden('Store passphrase: ')) };
 }

@@ -23,6 +23,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(version, '-V, --version', 'print the version')
     .option('-c, --config <path>', 'config file (default: coffer.config.json here or in a parent directory)')
     .showSuggestionAfterError(true)
+    // Global options go before the command, so a command's own `--version N` is not taken as -V.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`coffer: COFFER_E_USAGE: ${text.replace(/^error: /, '').trimEnd()}; see \`coffer --help\`.\n`) });
 
@@ -68,9 +70,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(action(() => import('./actions/validate.js')));
 
   // Commands on individual secrets (set, get, list, history, delete, restore, destroy).
-  // Program options count only before the command name, so `get --version 2` reads version 2
-  // instead of printing Coffer's version (-c goes before the command, as the docs show).
-  program.enablePositionalOptions();
   const envOption = () => new Option('-e, --env <name>', 'environment (else COFFER_ENV, else the config\'s default)');
   program
     .command('set')

@@ -11,7 +11,8 @@ import { complianceNotes, groupByCompliance, validateSecrets, type ComplianceGro
 import { getEnvironment, secretsOf, type Config, type ResolvedEnvironment, type ResolvedSecret } from '../config/resolve.js';
 import { fileMode } from '../io/secure-file.js';
 import { readDotenvFile } from '../providers/dotenv.js';
-import { openEnvironmentProvider } from './_environment.js';
+import { openEnvironmentProvider, type AccessOptions } from './_environment.js';
+import { REUSE_DEPTH } from '../store/sqlite-store.js';
 import type { Provider } from '../providers/types.js';
 
 /** The result of a validation run. */
@@ -32,15 +33,27 @@ export interface ValidateEnvironmentRequest {
   readonly config: Config;
   readonly environment: string;
   readonly now?: Date;
+  /** Actor and passphrase prompt for providers that need them. */
+  readonly access?: AccessOptions;
 }
 
 /** Validates the declared secrets of one environment as its provider holds them. */
 export async function validateEnvironment(request: ValidateEnvironmentRequest): Promise<ValidationOutcome> {
   const { config, environment } = request;
   const env = getEnvironment(config, environment);
-  const provider = await openEnvironmentProvider(config, environment);
+  const provider = await openEnvironmentProvider(config, environment, request.access);
+  try {
+    return await validateProvider(request, env, provider);
+  } finally {
+    await provider.close();
+  }
+}
+
+async function validateProvider(request: ValidateEnvironmentRequest, env: ResolvedEnvironment, provider: Provider): Promise<ValidationOutcome> {
+  const { config, environment } = request;
   const declared = secretsOf(config, environment);
   const values = await readValues(provider, declared.map((s) => s.name));
+  const reused = await reuseHistory(provider, declared);
   const skipped: { name: string; reason: string }[] = [];
   const secrets: SecretUnderTest[] = [];
   for (const secret of declared) {
@@ -50,10 +63,11 @@ export async function validateEnvironment(request: ValidateEnvironmentRequest): 
     } else if (record === undefined && secret.default !== undefined) {
       skipped.push({ name: secret.name, reason: 'not set; its default applies' });
     } else {
-      secrets.push(underTest(secret, record?.value, record?.metadata));
+      const history = reused === undefined || !CATEGORIES[secret.category].noReuse ? undefined : { reusesPrevious: reused.has(secret.name), depth: REUSE_DEPTH };
+      secrets.push({ ...underTest(secret, record?.value, record?.metadata), ...(history ? { history } : {}) });
     }
   }
-  const others = await otherEnvironments(config, environment);
+  const others = await otherEnvironments(config, environment, request.access);
   const file = provider.file === undefined ? undefined : { path: provider.file, mode: fileMode(provider.file) };
   const report = validateSecrets({
     environment, profile: env.profile, secrets, now: request.now ?? new Date(),
@@ -63,7 +77,7 @@ export async function validateEnvironment(request: ValidateEnvironmentRequest): 
     otherEnvironments: others.readable,
     extraResults: others.unreadable,
   });
-  return { report, compliance: groupByCompliance(report, secrets), complianceNotes: complianceNotes(secrets), subject: { environment, profile: env.profile, ...(provider.file ? { file: provider.file } : {}) }, skipped };
+  return { report, compliance: groupByCompliance(report, secrets), complianceNotes: complianceNotes(secrets, report), subject: { environment, profile: env.profile, ...(provider.file ? { file: provider.file } : {}) }, skipped };
 }
 
 /** Options of {@link validateEnvFile}. */
@@ -116,7 +130,7 @@ export async function validateEnvFile(request: ValidateFileRequest): Promise<Val
     ...(mode === undefined ? {} : { file: { path, mode } }),
     ...(ownFile ? { hintEnvironment: env.name } : {}),
   });
-  return { report, compliance: groupByCompliance(report, secrets), complianceNotes: complianceNotes(secrets), subject: { file: path, profile, ...(env ? { environment: env.name } : {}) }, skipped };
+  return { report, compliance: groupByCompliance(report, secrets), complianceNotes: complianceNotes(secrets, report), subject: { file: path, profile, ...(env ? { environment: env.name } : {}) }, skipped };
 }
 
 /** The configured environment whose dotenv file is `path`, if any. */
@@ -145,14 +159,21 @@ async function readValues(provider: Provider, names: readonly string[]) {
   return values;
 }
 
-async function otherEnvironments(config: Config, current: string) {
+/** Names whose current value repeats a recent one, from providers that keep history; undefined otherwise. */
+async function reuseHistory(provider: Provider, declared: readonly ResolvedSecret[]): Promise<ReadonlySet<string> | undefined> {
+  if (provider.reusedValues === undefined) return undefined;
+  const names = declared.filter((s) => CATEGORIES[s.category].noReuse).map((s) => s.name);
+  return names.length === 0 ? new Set() : provider.reusedValues(names, REUSE_DEPTH);
+}
+
+async function otherEnvironments(config: Config, current: string, access: AccessOptions | undefined) {
   const readable: { environment: string; values: ReadonlyMap<string, string> }[] = [];
   const unreadable: ValidationReport['results'][number][] = [];
   for (const env of Object.values(config.environments)) {
     if (env.name === current) continue;
     try {
-      const provider = await openEnvironmentProvider(config, env.name);
-      const values = await readValues(provider, secretsOf(config, env.name).map((s) => s.name));
+      const provider = await openEnvironmentProvider(config, env.name, access);
+      const values = await readValues(provider, secretsOf(config, env.name).map((s) => s.name)).finally(() => provider.close());
       readable.push({ environment: env.name, values: new Map([...values].map(([name, r]) => [name, r.value])) });
     } catch (error) {
       if (!(error instanceof CofferError)) throw error;

@@ -107,6 +107,10 @@ export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {},
       if (s === undefined) throw absent(name);
       await s.delete(env, name, { actor });
     },
+    async reusedValues(names: readonly string[], depth: number): Promise<ReadonlySet<string>> {
+      const s = await readable();
+      return s === undefined ? new Set() : s.reusedValues(env, names, depth);
+    },
     async audit(event: ProviderAuditEvent): Promise<void> {
       const s = await readable();
       s?.record({ actor, action: event.action, env, name: event.name ?? null, detail: event.detail ?? null });

@@ -106,6 +106,12 @@ export interface Provider {
    * cannot see, such as values leaving through an export.
    */
   audit?(event: ProviderAuditEvent): Promise<void>;
+  /**
+   * Of `names`, those whose current value equals one of the `depth` values before it (PCI-DSS
+   * 8.3.7), for providers that keep history; absent elsewhere. Providers that keep keyed
+   * fingerprints answer without decrypting old values.
+   */
+  reusedValues?(names: readonly string[], depth: number): Promise<ReadonlySet<string>>;
   /** Releases what the provider holds open (files, connections, keys in memory). Idempotent. */
   close(): Promise<void>;
 }

@@ -218,6 +218,24 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Of `names`, those whose current value equals one of the `depth` versions before it, found by
+   * comparing keyed fingerprints in constant time; no old value is decrypted.
+   */
+  reusedValues(env: string, names: readonly string[], depth = REUSE_DEPTH): Set<string> {
+    return this.guard(() => {
+      const reused = new Set<string>();
+      for (const name of names) {
+        const current = this.stageVersion(env, name, 'current');
+        if (current === undefined) continue;
+        const rows = this.sql('SELECT version, fingerprint FROM versions WHERE env = ? AND name = ? AND version <= ? ORDER BY version DESC LIMIT ?').all(env, name, current, depth + 1) as Row[];
+        const [latest, ...earlier] = rows;
+        if (latest !== undefined && earlier.some((r) => macEqual(r.fingerprint as Buffer, latest.fingerprint as Buffer))) reused.add(name);
+      }
+      return reused;
+    });
+  }
+
   /** Names of the environments that hold at least one secret (deleted ones included). */
   environments(): string[] {
     return (this.sql('SELECT DISTINCT env FROM secrets ORDER BY env').all() as Row[]).map((r) => r.env as string);

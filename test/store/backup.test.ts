@@ -75,7 +75,7 @@ test('a backup needs the right key, and any change to the file is detected', asy
 });
 
 test('restoring into an existing store adds what it lacks and never loses newer versions; dry-run writes nothing', async () => {
-  const { dir, path, store, file } = await sourceStore();
+  const { path, store, file } = await sourceStore();
   writeBackup(store, file, { actor: 'ops' });
   // After the backup: one secret moves on, one is destroyed, one is added.
   await store.put('production', 'DB_PASSWORD', `${MARKER}-3`, { actor: 'carol' });

@@ -7,7 +7,7 @@ import { CofferError, isCofferError } from '../../core/errors.js';
 import type { Profile } from '../../core/categories.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { validateEnvFile, validateEnvironment, type ValidationOutcome } from '../../project/validate.js';
-import { loadContext, type EnvCliOptions } from '../context.js';
+import { cliAccess, loadContext, type EnvCliOptions } from '../context.js';
 import { color, print, printJson } from '../output.js';
 
 interface ValidateCliOptions extends EnvCliOptions {
@@ -36,7 +36,7 @@ export async function run(options: ValidateCliOptions): Promise<number> {
 async function validateEnv(options: ValidateCliOptions): Promise<ValidationOutcome> {
   if (options.profile !== undefined) throw new CofferError('COFFER_E_USAGE', '--profile applies to --env-file only; an environment uses the profile its config gives it.');
   const { config, environment } = loadContext(options);
-  return validateEnvironment({ config, environment });
+  return validateEnvironment({ config, environment, access: cliAccess(options) });
 }
 
 async function validateFile(options: ValidateCliOptions, envFile: string): Promise<ValidationOutcome> {

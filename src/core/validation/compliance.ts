@@ -3,8 +3,9 @@
  * `coffer validate --compliance`. Each requirement names its framework, its number in a stated
  * version of the standard, the checks that bear on it and, where it concerns only some kinds of
  * secret, the categories it applies to; it applies to a secret only when the secret's category
- * lists the framework (catalog `frameworks`). Requirements no check can verify (PCI-DSS 8.3.7
- * needs the value history) are returned by {@link complianceNotes} instead of as groups.
+ * lists the framework (catalog `frameworks`). Requirements a run could not verify (PCI-DSS 8.3.7
+ * needs the value history, which only versioned providers keep) are returned by
+ * {@link complianceNotes} instead of as groups.
  * Versions: SOC 2 Trust Services Criteria (2017), PCI DSS v4.0, HIPAA Security Rule
  * (45 CFR 164.312), NIST SP 800-63B revision 3, OWASP ASVS 4.0.3. Passing these checks is
  * evidence for a requirement, not certification of it.
@@ -45,7 +46,7 @@ export interface ComplianceNote {
 }
 
 const PASSWORDS: readonly CategoryId[] = ['database', 'redis', 'password'];
-const ALL_CHECKS: readonly CheckId[] = ['present', 'length', 'strength', 'guessability', 'placeholder', 'classes', 'unique-name', 'unique-env', 'rotation', 'permissions'];
+const ALL_CHECKS: readonly CheckId[] = ['present', 'length', 'strength', 'guessability', 'placeholder', 'classes', 'unique-name', 'unique-env', 'reuse', 'rotation', 'permissions'];
 
 /** Every requirement Coffer maps, in report order. docs/checks.md shows the same table. */
 export const COMPLIANCE_REQUIREMENTS: readonly ComplianceRequirement[] = [
@@ -56,7 +57,7 @@ export const COMPLIANCE_REQUIREMENTS: readonly ComplianceRequirement[] = [
   { framework: 'PCI-DSS', requirement: '3.7.4', title: 'Cryptographic keys are changed at the end of their cryptoperiod', checks: ['rotation'], categories: ['encryption'] },
   { framework: 'PCI-DSS', requirement: '6.5.3', title: 'Pre-production environments are separated from production', checks: ['unique-env'] },
   { framework: 'PCI-DSS', requirement: '8.3.6', title: 'Passwords have at least 12 characters with both letters and digits', checks: ['length', 'classes', 'strength'], categories: PASSWORDS },
-  { framework: 'PCI-DSS', requirement: '8.3.7', title: 'A new password differs from the last four', checks: [], categories: PASSWORDS, note: 'needs the history of previous values, which validation does not see; keep version history (the embedded store or the provider) to show it' },
+  { framework: 'PCI-DSS', requirement: '8.3.7', title: 'A new password differs from the last four', checks: ['reuse'], categories: PASSWORDS, note: 'needs the history of previous values, which this provider does not keep; keep the secrets in the embedded store (or a provider with versions) to show it' },
   { framework: 'PCI-DSS', requirement: '8.3.9', title: 'Passwords are changed at least every 90 days', checks: ['rotation'], categories: PASSWORDS },
   { framework: 'PCI-DSS', requirement: '8.6.3', title: 'Application and system account passwords are changed periodically and are complex enough', checks: ['length', 'strength', 'guessability', 'rotation'], categories: PASSWORDS },
   { framework: 'HIPAA', requirement: '164.312(a)(1)', title: 'Access control: only authorised people and software can read secrets', checks: ['permissions', 'unique-env'] },
@@ -100,9 +101,13 @@ export function groupByCompliance(report: ValidationReport, secrets: readonly Se
   return groups;
 }
 
-/** Requirements that apply to these secrets but that validation cannot verify, with the reason. */
-export function complianceNotes(secrets: readonly SecretUnderTest[]): ComplianceNote[] {
+/**
+ * Requirements that apply to these secrets but that this run could not verify, with the reason:
+ * those no check covers, and those whose checks gave no result (the `reuse` check needs history).
+ */
+export function complianceNotes(secrets: readonly SecretUnderTest[], report?: ValidationReport): ComplianceNote[] {
+  const checked = new Set(report?.results.map((r) => r.check) ?? []);
   return COMPLIANCE_REQUIREMENTS
-    .filter((r) => r.checks.length === 0 && secrets.some((s) => applies(r, s)))
+    .filter((r) => r.note !== undefined && !r.checks.some((c) => checked.has(c)) && secrets.some((s) => applies(r, s)))
     .map((r) => ({ framework: r.framework, requirement: r.requirement, title: r.title, note: r.note ?? 'not verifiable from the values alone' }));
 }

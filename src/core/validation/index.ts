@@ -17,6 +17,7 @@ import { checkLength } from './checks/length.js';
 import { checkPermissions } from './checks/permissions.js';
 import { checkPlaceholder } from './checks/placeholder.js';
 import { checkPresent, isPresent } from './checks/present.js';
+import { checkReuse } from './checks/reuse.js';
 import { checkRotation } from './checks/rotation.js';
 import { checkStrength } from './checks/strength.js';
 import { checkUniqueEnvironment, checkUniqueNames, indexOtherEnvironments, type Holder } from './checks/unique.js';
@@ -62,6 +63,7 @@ export function validateSecrets(input: ValidationInput): ValidationReport {
     add(checkClasses(ctx));
     add(uniqueNames.get(index));
     if (otherIndex !== undefined) add(checkUniqueEnvironment({ index, name: secret.name, value: secret.value }, hint, otherIndex));
+    add(checkReuse(ctx));
     add(checkRotation(secret, hint, now));
   });
   if (input.file !== undefined) add(checkPermissions(input.file));

@@ -11,7 +11,7 @@ import type { CategoryId, CategoryPolicy, Profile } from '../categories.js';
 /** The checks the engine runs, in the order their results appear for each secret. */
 export const CHECK_IDS = [
   'present', 'length', 'strength', 'guessability', 'placeholder', 'classes',
-  'unique-name', 'unique-env', 'rotation', 'permissions',
+  'unique-name', 'unique-env', 'reuse', 'rotation', 'permissions',
 ] as const;
 /** The id of one check. */
 export type CheckId = (typeof CHECK_IDS)[number];
@@ -35,6 +35,11 @@ export interface SecretUnderTest {
     /** ISO 8601 date by which the value must be rotated; wins over `updatedAt + rotationDays`. */
     readonly rotateBy?: string;
   };
+  /**
+   * What the provider's version history says, where it keeps one: whether the current value
+   * repeats one of the `depth` values before it. Without it the `reuse` check is skipped.
+   */
+  readonly history?: { readonly reusesPrevious: boolean; readonly depth: number };
   /** A policy that replaces the catalog entry of `category` (for config overrides). */
   readonly policy?: CategoryPolicy;
 }

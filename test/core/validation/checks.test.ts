@@ -146,3 +146,15 @@ test('rotation: updatedAt plus the rotation period when rotateBy is absent; no m
   assert.equal(validate([secret('K', hexKey(), 'encryption')]).results.some((r) => r.check === 'rotation'), false);
   assert.ok(NOW instanceof Date);
 });
+
+test('reuse: a password-class secret that repeats a recent value fails; without history, or for other categories, no result', () => {
+  const password = randomValue('alphanumeric+symbols', 32, ['lower', 'upper', 'digit', 'symbol']);
+  const reused = validate([secret('DB_PASSWORD', password, 'database', { history: { reusesPrevious: true, depth: 4 } })]);
+  assert.equal(pick(reused, 'DB_PASSWORD', 'reuse').status, 'fail');
+  assert.match(pick(reused, 'DB_PASSWORD', 'reuse').message, /repeats one of its last 4 values.*PCI-DSS 8\.3\.7.*coffer generate production --force --only DB_PASSWORD/);
+  const fresh = validate([secret('DB_PASSWORD', password, 'database', { history: { reusesPrevious: false, depth: 4 } })]);
+  assert.equal(pick(fresh, 'DB_PASSWORD', 'reuse').status, 'pass');
+  assert.equal(validate([secret('DB_PASSWORD', password, 'database')]).results.some((r) => r.check === 'reuse'), false, 'no history, no result');
+  const jwt = validate([secret('JWT_SECRET', randomValue('base64url', 86), 'jwt', { history: { reusesPrevious: true, depth: 4 } })]);
+  assert.equal(jwt.results.some((r) => r.check === 'reuse'), false, 'JWT secrets may repeat (no PCI rule)');
+});

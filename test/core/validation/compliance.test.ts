@@ -68,6 +68,14 @@ test('requirements validation cannot verify are notes, not groups', () => {
   assert.equal(groupByCompliance(validate(secrets), secrets).some((g) => g.requirement === '8.3.7'), false);
 });
 
+test('with version history, PCI-DSS 8.3.7 is a checked group instead of a note', () => {
+  const secrets = [secret('DB_PASSWORD', randomValue('alphanumeric+symbols', 32, ['lower', 'upper', 'digit', 'symbol']), 'database', { history: { reusesPrevious: true, depth: 4 } })];
+  const report = validate(secrets);
+  assert.deepEqual(complianceNotes(secrets, report), []);
+  const group = groupByCompliance(report, secrets).find((g) => g.requirement === '8.3.7');
+  assert.equal(group?.status, 'fail');
+});
+
 test('docs/checks.md documents every check and every mapped requirement', () => {
   const doc = readFileSync('docs/checks.md', 'utf8');
   for (const check of CHECK_IDS) assert.match(doc, new RegExp(`^### \`${check}\``, 'm'), check);

@@ -15,7 +15,7 @@ function messagesFor(value: string, category: CategoryId, profile: Profile, hint
     environment: hinted ? 'qa' : '.env.qa', profile, now: NOW,
     ...(hinted ? { hintEnvironment: 'qa' } : {}),
     secrets: [
-      { name: 'TEST_VALUE', value, category, required: true, rotationDays: 90, metadata: { rotateBy: '2025-01-01T00:00:00Z' } },
+      { name: 'TEST_VALUE', value, category, required: true, rotationDays: 90, metadata: { rotateBy: '2025-01-01T00:00:00Z' }, history: { reusesPrevious: true, depth: 4 } },
       { name: 'TWIN_VALUE', value, category, required: true, rotationDays: 90, metadata: { updatedAt: '2025-05-20T00:00:00Z' } },
       { name: 'GONE_VALUE', value: undefined, category, required: true, rotationDays: 90 },
     ],

@@ -64,15 +64,19 @@ test('random strings of every encoding are never guessable at the generated and 
   }
 });
 
-test('at the 12-character development minimum, random passwords at most rarely warn and never fail', () => {
+test('at the 12-character development minimum, random passwords at most rarely warn or fail', () => {
   const policy = CATEGORIES.password;
   assert.equal(policy.minLength.development, 12);
   let warned = 0;
+  let failed = 0;
   for (let sample = 0; sample < 1000; sample += 1) {
     const value = randomValue(policy.generate.encoding, 12);
     const report = validateSecrets({ environment: 'development', profile: 'development', now: NOW, secrets: [{ name: 'ADMIN_PASSWORD', value, category: 'password', required: true, rotationDays: 90 }] });
-    assert.equal(report.summary.failed, 0, value);
+    failed += report.summary.failed;
     warned += report.summary.warnings;
   }
+  // About 1 value in 30,000 uses only a base32-sized subset of the alphabet and is then judged at
+  // 60 bits, below the 64 required: correct for what the value shows, so rare failures are expected.
+  assert.ok(failed <= 2, `${failed} failures in 1000 (expected about 0.03)`);
   assert.ok(warned <= 1, `${warned} warnings in 1000 (expected about 0.005)`);
 });
