@@ -128,8 +128,9 @@ export async function importSecrets(request: ImportRequest): Promise<ImportResul
   }
 }
 
-async function readEntries(file: string, format: ImportFormat): Promise<NamedValue[]> {
-  if (format === 'dotenv') return (await readDotenvFile(file)).map(({ name, value }) => ({ name, value }));
+async function readEntries(file: string, format: ImportFormat): Promise<ImportedValue[]> {
+  // A `# coffer:` comment's dates come along, so an old value does not look freshly rotated.
+  if (format === 'dotenv') return (await readDotenvFile(file)).map(({ name, value, metadata }) => ({ name, value, ...(metadata.updatedAt || metadata.rotateBy ? { metadata } : {}) }));
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -142,7 +143,7 @@ async function readEntries(file: string, format: ImportFormat): Promise<NamedVal
 }
 
 /** Applies `only` and checks every remaining name; a later duplicate (JSON) has already won. */
-function select(entries: NamedValue[], only: readonly string[] | undefined, file: string): NamedValue[] {
+function select(entries: ImportedValue[], only: readonly string[] | undefined, file: string): ImportedValue[] {
   let chosen = entries;
   if (only !== undefined && only.length > 0) {
     const missing = only.filter((name) => !entries.some((e) => e.name === name));
@@ -194,11 +195,24 @@ function sameValue(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-function writeFor(entry: NamedValue, secret: ResolvedSecret | undefined, now: Date): SecretWrite {
-  const updatedAt = now.toISOString();
-  if (secret === undefined) return { name: entry.name, value: entry.value, metadata: { updatedAt } };
-  const rotateBy = new Date(now.getTime() + secret.rotationDays * DAY_MS).toISOString();
+/**
+ * The write for one imported value. Dates recorded in the source (a dotenv file's `# coffer:`
+ * comment) are kept when they are valid and not in the future, so rotation status stays true;
+ * otherwise the value counts as set now, with its rotation due one period later.
+ */
+function writeFor(entry: ImportedValue, secret: ResolvedSecret | undefined, now: Date): SecretWrite {
+  const recorded = entry.metadata?.updatedAt;
+  const updated = recorded !== undefined && Date.parse(recorded) <= now.getTime() ? new Date(Date.parse(recorded)) : now;
+  const updatedAt = updated.toISOString();
+  const rotateByRecorded = entry.metadata?.rotateBy !== undefined && !Number.isNaN(Date.parse(entry.metadata.rotateBy)) ? new Date(Date.parse(entry.metadata.rotateBy)).toISOString() : undefined;
+  if (secret === undefined) return { name: entry.name, value: entry.value, metadata: { updatedAt, ...(rotateByRecorded ? { rotateBy: rotateByRecorded } : {}) } };
+  const rotateBy = rotateByRecorded ?? new Date(updated.getTime() + secret.rotationDays * DAY_MS).toISOString();
   return { name: entry.name, value: entry.value, metadata: { updatedAt, rotateBy }, ...(CATEGORIES[secret.category].noReuse ? { noReuse: true } : {}) };
+}
+
+/** A value read from an import file, with the dates the file recorded for it, if any. */
+interface ImportedValue extends NamedValue {
+  readonly metadata?: { readonly updatedAt?: string; readonly rotateBy?: string };
 }
 
 /**

@@ -167,4 +167,24 @@ describe('importSecrets', () => {
       p.cleanup();
     }
   });
+
+  test('dates a dotenv file records for a value are kept, so an old value still shows as due for rotation', async () => {
+    const p = project('store');
+    try {
+      writeFileSync(join(p.dir, 'old.env'), `# coffer: updated=2024-01-10T00:00:00.000Z rotate-by=2024-04-09T00:00:00.000Z\nJWT_SECRET=${STRONG}\n# coffer: updated=2099-01-01T00:00:00.000Z\nDB_PASSWORD=${STRONG}x\n`);
+      await importSecrets({ config: p.config, environment: 'staging', file: 'old.env', cwd: p.dir, now: NOW, access: { env: p.env } });
+      const store = await openSqliteStore({ path: join(p.dir, '.coffer', 'store.db'), env: p.env });
+      try {
+        const [db, jwt] = await store.list('staging');
+        assert.equal(jwt?.createdAt, '2024-01-10T00:00:00.000Z');
+        assert.equal(jwt?.rotateBy, '2024-04-09T00:00:00.000Z');
+        // A date in the future is not believed: the value counts as set now.
+        assert.equal(db?.createdAt, NOW.toISOString());
+      } finally {
+        store.close();
+      }
+    } finally {
+      p.cleanup();
+    }
+  });
 });
