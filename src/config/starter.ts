@@ -1,6 +1,7 @@
 /**
  * The starter project that `coffer init` writes: a config with the standard set of application
- * secrets, and the matching annotated `.env.example`.
+ * secrets, every environment on one provider (the embedded encrypted store by default, or
+ * dotenv files), and the matching annotated `.env.example`.
  */
 import { CATEGORIES, type CategoryId, type SecurityLevel } from '../core/categories.js';
 import type { ConfigFile } from './schema.js';
@@ -18,17 +19,36 @@ export const STANDARD_SECRETS: readonly { name: string; category: CategoryId; le
   { name: 'WEBHOOK_SECRET', category: 'webhook', level: 'Secret', description: 'Signs and verifies webhook payloads (HMAC).' },
 ];
 
-/** The config `coffer init` writes for a project called `project`. */
-export function starterConfig(project: string): ConfigFile {
+/** Providers `coffer init` can put the starter environments on. */
+export const STARTER_PROVIDERS = ['store', 'dotenv'] as const;
+
+/** A provider `coffer init` can put the starter environments on. */
+export type StarterProvider = (typeof STARTER_PROVIDERS)[number];
+
+const STARTER_ENVIRONMENTS = [
+  { name: 'development', description: 'Local development', profile: 'development' },
+  { name: 'staging', description: 'Pre-production, held to production rules', profile: 'production' },
+  { name: 'production', description: 'Production', profile: 'production' },
+] as const;
+
+/**
+ * The config `coffer init` writes for a project called `project`, with every environment on
+ * `provider`: the embedded store (default; each environment is the environment of the same name
+ * in `.coffer/store.db`) or a dotenv file `.env.<environment>`.
+ *
+ * @example
+ * starterConfig('shop');            // development, staging, production on the store
+ * starterConfig('shop', 'dotenv');  // ... in .env.development, .env.staging, .env.production
+ */
+export function starterConfig(project: string, provider: StarterProvider = 'store'): ConfigFile {
   return {
     version: 1,
     project,
     defaultEnvironment: 'development',
-    environments: {
-      development: { description: 'Local development', profile: 'development', provider: 'dotenv', options: { path: '.env.development' } },
-      staging: { description: 'Pre-production, held to production rules', profile: 'production', provider: 'dotenv', options: { path: '.env.staging' } },
-      production: { description: 'Production', profile: 'production', provider: 'dotenv', options: { path: '.env.production' } },
-    },
+    environments: Object.fromEntries(STARTER_ENVIRONMENTS.map(({ name, description, profile }) => [
+      name,
+      { description, profile, provider, options: provider === 'dotenv' ? { path: `.env.${name}` } : {} },
+    ])),
     secrets: Object.fromEntries(
       STANDARD_SECRETS.map((s) => [s.name, { category: s.category, level: s.level, required: true, description: s.description }]),
     ),
@@ -44,7 +64,7 @@ export function envExample(config: Config): string {
   const lines = [
     `# ${config.project}: environment variables managed by Coffer.`,
     '# This file documents the variables and holds no values; it is safe to commit.',
-    '# Real values live in each environment\'s provider (e.g. .env.development, never committed).',
+    `# ${whereValuesLive(config)}`,
     '# Generate them with `coffer generate <environment>`; check them with `coffer validate <environment>`.',
     '',
   ];
@@ -59,4 +79,19 @@ export function envExample(config: Config): string {
     lines.push(`${secret.name}=${secret.default ?? ''}`, '');
   }
   return lines.join('\n');
+}
+
+/** One comment line saying where the config keeps its values, none of which is ever committed. */
+function whereValuesLive(config: Config): string {
+  const envs = Object.values(config.environments);
+  const stores = [...new Set(envs.filter((e) => e.provider === 'store').map((e) => String(e.options.path ?? '.coffer/store.db')))];
+  const files = envs.filter((e) => e.provider === 'dotenv').map((e) => String(e.options.path));
+  const places = [
+    ...stores.map((path) => `the encrypted store ${path}`),
+    ...(files.length === 0 ? [] : [`the dotenv file${files.length > 1 ? 's' : ''} ${files.join(', ')}`]),
+    ...(envs.some((e) => e.provider !== 'store' && e.provider !== 'dotenv') ? ['the other providers named in coffer.config.json'] : []),
+  ];
+  const key = stores.length === 0 ? '' : `; the store's master key is kept outside the project`;
+  const listed = places.length > 1 ? `${places.slice(0, -1).join(', ')} and ${places.at(-1)}` : places.join('');
+  return `Real values live in ${listed} (never committed${key}).`;
 }

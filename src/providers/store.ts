@@ -83,6 +83,8 @@ export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {},
   return {
     id: 'store',
     location: `${path} (environment ${env})`,
+    // Values in it are encrypted, but the file's mode still matters: it is checked like a dotenv file's.
+    file: path,
     capabilities: { write: true, list: true, versions: true, stages: true, metadata: true, persistent: true },
     async get(name: string, getOptions: GetOptions = {}): Promise<SecretRecord> {
       const s = await readable();

@@ -24,7 +24,15 @@ test('the starter config resolves with catalog defaults', () => {
   assert.equal(config.defaultEnvironment, 'development');
   assert.equal(config.environments.production?.profile, 'production');
   assert.equal(config.environments.development?.profile, 'development');
-  assert.deepEqual(config.environments.production?.options, { path: '.env.production' });
+  // Every starter environment is the environment of the same name in the store at its default path.
+  for (const name of ['development', 'staging', 'production']) {
+    assert.equal(config.environments[name]?.provider, 'store');
+    assert.deepEqual(config.environments[name]?.options, { environment: name });
+  }
+  const dotenv = parseConfig(JSON.stringify(starterConfig('demo', 'dotenv')), '/p/coffer.config.json');
+  assert.equal(dotenv.environments.production?.provider, 'dotenv');
+  assert.deepEqual(dotenv.environments.production?.options, { path: '.env.production' });
+  assert.deepEqual(dotenv.secrets, config.secrets, 'the provider changes nothing else');
   const jwt = config.secrets.find((s) => s.name === 'JWT_SECRET');
   assert.equal(jwt?.category, 'jwt');
   assert.equal(jwt?.rotationDays, 90);

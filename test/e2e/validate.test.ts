@@ -4,49 +4,60 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { assertNoValues, sandbox, type Sandbox } from './_harness.js';
+import { storePath, storeValues } from './_store-read.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
 
 interface Result { secret: string; check: string; status: string; message: string }
+type Provider = 'store' | 'dotenv';
 
-
-async function project(): Promise<Sandbox> {
+/** A project with generated development and production secrets, on the store (init's default) or dotenv files. */
+async function project(provider: Provider = 'store'): Promise<Sandbox> {
   const box = sandbox();
-  assert.equal((await box.run(['init', '--yes'])).code, 0);
-  assert.equal((await box.run(['generate', 'development'])).code, 0);
-  assert.equal((await box.run(['generate', 'production'])).code, 0);
+  for (const args of [['init', '--yes', ...(provider === 'dotenv' ? ['--provider', 'dotenv'] : [])], ['generate', 'development'], ['generate', 'production']]) {
+    const result = await box.run(args);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+  }
   return box;
 }
 
 const fileValues = (box: Sandbox, env: string) => parse(readFileSync(join(box.dir, `.env.${env}`), 'utf8'));
+const valuesOf = (box: Sandbox, provider: Provider, env: string) => (provider === 'store' ? storeValues(box, env) : Promise.resolve(fileValues(box, env)));
 
-test('freshly generated environments are compliant, in human and JSON form', async () => {
-  const box = await project();
-  try {
-    for (const env of ['development', 'production']) {
-      const human = await box.run(['validate', env]);
-      assert.equal(human.code, 0, human.stdout + human.stderr);
-      assert.match(human.stdout, /Status: COMPLIANT/);
-      assert.match(human.stdout, /Total checks: \d+ {2}Passed: \d+ {2}Failed: 0 {2}Warnings: 0 {2}Pass rate: 100\.0%/);
-      const json = await box.run(['validate', '-e', env, '--json']);
-      assert.equal(json.code, 0);
-      const report = JSON.parse(json.stdout);
-      assert.equal(report.status, 'COMPLIANT');
-      assert.deepEqual(Object.keys(report.summary).sort(), ['failed', 'passed', 'total', 'warnings']);
-      assert.equal(report.summary.failed, 0);
-      assert.ok(report.results.length >= 8 * 5);
-      for (const r of report.results as Result[]) {
-        assert.deepEqual(Object.keys(r).sort(), ['check', 'message', 'secret', 'status']);
-        assert.ok(['pass', 'fail', 'warn'].includes(r.status));
+for (const provider of ['store', 'dotenv'] as const) {
+  test(`freshly generated environments are compliant, in human and JSON form (${provider})`, async () => {
+    const box = await project(provider);
+    try {
+      for (const env of ['development', 'production']) {
+        const human = await box.run(['validate', env]);
+        assert.equal(human.code, 0, human.stdout + human.stderr);
+        assert.match(human.stdout, /Status: COMPLIANT/);
+        assert.match(human.stdout, /Total checks: \d+ {2}Passed: \d+ {2}Failed: 0 {2}Warnings: 0 {2}Pass rate: 100\.0%/);
+        const json = await box.run(['validate', '-e', env, '--json']);
+        assert.equal(json.code, 0);
+        const report = JSON.parse(json.stdout);
+        assert.equal(report.status, 'COMPLIANT');
+        assert.deepEqual(Object.keys(report.summary).sort(), ['failed', 'passed', 'total', 'warnings']);
+        assert.equal(report.summary.failed, 0);
+        assert.ok(report.results.length >= 8 * 5);
+        for (const r of report.results as Result[]) {
+          assert.deepEqual(Object.keys(r).sort(), ['check', 'message', 'secret', 'status']);
+          assert.ok(['pass', 'fail', 'warn'].includes(r.status));
+        }
+        const checks = new Set((report.results as Result[]).map((r) => r.check));
+        // Only the store keeps the history that the reuse check (PCI-DSS 8.3.7) needs.
+        const expected = ['present', 'length', 'strength', 'guessability', 'placeholder', 'unique-name', 'unique-env', 'rotation', 'permissions', ...(provider === 'store' ? ['reuse'] : [])];
+        for (const c of expected) assert.ok(checks.has(c), `check ${c} ran`);
+        if (provider === 'dotenv') assert.equal(checks.has('reuse'), false, 'no history, no reuse result');
+        const values = Object.values(await valuesOf(box, provider, env));
+        assert.equal(values.length, 8);
+        assertNoValues(human, values);
+        assertNoValues(json, values);
       }
-      const checks = new Set((report.results as Result[]).map((r) => r.check));
-      for (const c of ['present', 'length', 'strength', 'guessability', 'placeholder', 'unique-name', 'unique-env', 'permissions', 'rotation']) assert.ok(checks.has(c), `check ${c} ran`);
-      const values = Object.values(fileValues(box, env));
-      assertNoValues(human, values);
-      assertNoValues(json, values);
+    } finally {
+      box.cleanup();
     }
-  } finally {
-    box.cleanup();
-  }
-});
+  });
+}
 
 test('a weak, reused, world-readable file is non-compliant, with every problem named and no value shown', async () => {
   const box = sandbox();
@@ -88,29 +99,47 @@ test('a weak, reused, world-readable file is non-compliant, with every problem n
   }
 });
 
-test('reuse across environments and overdue rotation are caught', async () => {
-  const box = await project();
-  try {
-    const dev = fileValues(box, 'development');
+/** Puts development's JWT_SECRET into production and makes production's SESSION_SECRET overdue. */
+async function tamper(box: Sandbox, provider: Provider, dev: Record<string, string>): Promise<void> {
+  if (provider === 'dotenv') {
     const prodPath = join(box.dir, '.env.production');
     const text = readFileSync(prodPath, 'utf8')
       .replace(/^JWT_SECRET=.*$/m, `JWT_SECRET='${dev.JWT_SECRET}'`)
       .replace(/(# coffer: updated=\S+ rotate-by=)\S+(\nSESSION_SECRET=)/, '$12020-01-01T00:00:00.000Z$2');
     writeFileSync(prodPath, text, { mode: 0o600 });
-    const result = await box.run(['validate', 'production', '--json']);
-    assert.equal(result.code, 1);
-    const results = JSON.parse(result.stdout).results as Result[];
-    const reuse = results.find((r) => r.secret === 'JWT_SECRET' && r.check === 'unique-env');
-    assert.equal(reuse?.status, 'fail');
-    assert.match(reuse?.message ?? '', /development/);
-    const rotation = results.find((r) => r.secret === 'SESSION_SECRET' && r.check === 'rotation');
-    assert.equal(rotation?.status, 'fail');
-    assert.match(rotation?.message ?? '', /overdue/i);
-    assertNoValues(result, Object.values(dev));
-  } finally {
-    box.cleanup();
+    return;
   }
-});
+  const store = await openSqliteStore({ path: storePath(box), env: { HOME: box.home } });
+  try {
+    await store.put('production', 'JWT_SECRET', dev.JWT_SECRET ?? '', { actor: 'test' });
+    const session = await store.get('production', 'SESSION_SECRET', { actor: 'test' });
+    await store.put('production', 'SESSION_SECRET', session.value, { actor: 'test', updatedAt: '2019-10-03T00:00:00.000Z', rotateBy: '2020-01-01T00:00:00.000Z' });
+  } finally {
+    store.close();
+  }
+}
+
+for (const provider of ['store', 'dotenv'] as const) {
+  test(`reuse across environments and overdue rotation are caught (${provider})`, async () => {
+    const box = await project(provider);
+    try {
+      const dev = await valuesOf(box, provider, 'development');
+      await tamper(box, provider, dev);
+      const result = await box.run(['validate', 'production', '--json']);
+      assert.equal(result.code, 1);
+      const results = JSON.parse(result.stdout).results as Result[];
+      const reuse = results.find((r) => r.secret === 'JWT_SECRET' && r.check === 'unique-env');
+      assert.equal(reuse?.status, 'fail');
+      assert.match(reuse?.message ?? '', /development/);
+      const rotation = results.find((r) => r.secret === 'SESSION_SECRET' && r.check === 'rotation');
+      assert.equal(rotation?.status, 'fail');
+      assert.match(rotation?.message ?? '', /overdue/i);
+      assertNoValues(result, Object.values(dev));
+    } finally {
+      box.cleanup();
+    }
+  });
+}
 
 test('--compliance groups results by framework requirement', async () => {
   const box = await project();
@@ -171,8 +200,8 @@ test('the installed executable runs through its shebang, and --env-file with a m
   }
 });
 
-test('--env-file on a configured environment\'s file takes that environment\'s profile and secrets; --profile wins', async () => {
-  const box = await project();
+test('--env-file on a configured environment\'s file takes that environment\'s profile and secrets; --profile wins (dotenv)', async () => {
+  const box = await project('dotenv');
   try {
     await box.run(['generate', 'staging']);
     const staged = await box.run(['validate', '--env-file', '.env.staging', '--json']);
@@ -193,6 +222,35 @@ test('--env-file on a configured environment\'s file takes that environment\'s p
     const own = await box.run(['validate', '--env-file', '.env.production', '--json']);
     const ownResults = JSON.parse(own.stdout).results as Result[];
     assert.ok(ownResults.some((r) => r.secret === 'JWT_SECRET' && r.check === 'length' && r.message.includes('coffer generate production --force --only JWT_SECRET')), 'hint names a working command');
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('on the store, a password that went back to one of its last 4 values fails reuse (PCI-DSS 8.3.7), and a readable store file fails permissions', async () => {
+  const box = await project('store');
+  try {
+    const before = await storeValues(box, 'production');
+    // A value that went back to an earlier one through a path that skips the write-time check.
+    const store = await openSqliteStore({ path: storePath(box), env: { HOME: box.home } });
+    await store.put('production', 'DB_PASSWORD', 'Intermediate-Value-0123456789-abcdefghij!', { actor: 'test' });
+    await store.put('production', 'DB_PASSWORD', before.DB_PASSWORD as string, { actor: 'test' });
+    store.close();
+    const result = await box.run(['validate', 'production', '--json', '--compliance']);
+    assert.equal(result.code, 1);
+    const out = JSON.parse(result.stdout) as { results: Result[]; compliance: { requirement: string; status: string }[]; complianceNotes: { requirement: string }[] };
+    const reuse = out.results.filter((r) => r.check === 'reuse');
+    assert.deepEqual(reuse.map((r) => `${r.secret} ${r.status}`).sort(), ['DB_PASSWORD fail', 'REDIS_PASSWORD pass']);
+    assert.match(reuse.find((r) => r.secret === 'DB_PASSWORD')?.message ?? '', /repeats one of its last 4 values.*coffer generate production --force --only DB_PASSWORD/);
+    assert.equal(out.compliance.find((g) => g.requirement === '8.3.7')?.status, 'fail');
+    assert.equal(out.complianceNotes.some((n) => n.requirement === '8.3.7'), false);
+    assertNoValues(result, [...Object.values(before), 'Intermediate-Value-0123456789-abcdefghij!']);
+
+    chmodSync(storePath(box), 0o644);
+    const open = await box.run(['validate', 'production', '--json']);
+    const permissions = (JSON.parse(open.stdout) as { results: Result[] }).results.find((r) => r.check === 'permissions');
+    assert.equal(permissions?.status, 'fail');
+    assert.match(permissions?.message ?? '', /store\.db.*chmod 600/);
   } finally {
     box.cleanup();
   }
