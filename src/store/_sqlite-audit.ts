@@ -15,24 +15,12 @@
  */
 import type Database from 'better-sqlite3';
 import { chainMac, verifyChain, type AuditEntry, type AuditFields, type ChainVerdict } from '../audit/chain.js';
+import type { AuditFilter } from './types.js';
 
 /** Reads queued before a batch is committed. */
 export const READ_BATCH = 512;
 /** Longest time a queued read entry waits for its batch. */
 export const READ_FLUSH_MS = 25;
-
-/** Filters of {@link SqliteAuditLog.entries}; all optional and combined with AND. */
-export interface AuditFilter {
-  readonly env?: string;
-  readonly name?: string;
-  readonly action?: string;
-  /** Entries at or after this ISO 8601 time. */
-  readonly since?: string;
-  /** Entries with a sequence number above this. */
-  readonly afterSeq?: number;
-  /** At most this many entries: the newest ones, still returned oldest first. */
-  readonly limit?: number;
-}
 
 type Row = Record<string, unknown>;
 

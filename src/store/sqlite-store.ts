@@ -19,9 +19,9 @@ import { dataKeyAad, mac, macEqual, MAX_ENCRYPTIONS_PER_KEY, newKey, open, seal,
 import { currentKeyringVersion, keyringKey, type Keyring } from './keyring.js';
 import { createKeyFile, decodeKey, defaultKeyFile, deriveFromPassphrase, unlockRootKey, type RootKeySource } from './master-key.js';
 import { createPrivateFile, initialise, mapSqliteError, migrate, openDatabase, sealNewKeys } from './_sqlite-open.js';
-import { SqliteAuditLog, type AuditFilter } from './_sqlite-audit.js';
+import { SqliteAuditLog } from './_sqlite-audit.js';
 import { changeRootKey, openKeys, rotateKeyring, type RootKeyTarget } from './_sqlite-keys.js';
-import type { PutOptions, Store, StoreGetOptions, VersionInfo, VersionRecord } from './types.js';
+import type { AuditFilter, PutOptions, Store, StoreGetOptions, VersionInfo, VersionRecord } from './types.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface OpenSqliteStoreOptions {

@@ -1,3 +1,10 @@
+/**
+ * SQLite-specific lifecycle: master-key rotation at the byte level, root-key changes (key file,
+ * passphrase, crash in the middle) and the purge of expired deleted secrets when the store is
+ * opened. The lifecycle every store shares (delete, restore, destroy, stages, purgeExpired,
+ * rotation keeping values readable) is in test/conformance/store-suite.ts, run from
+ * sqlite-store.test.ts.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -13,61 +20,16 @@ const open = async () => {
   return { path, store: await openSqliteStore({ path, env: { COFFER_MASTER_KEY: KEY }, create: true }) };
 };
 
-test('delete is soft and restorable; destroy is final; a deleted secret refuses writes', async () => {
-  const { store } = await open();
-  try {
-    await store.put('dev', 'TOKEN', 'v1', { actor: 'a' });
-    const { purgeAfter } = await store.delete('dev', 'TOKEN', { actor: 'a', recoveryDays: 3 });
-    assert.ok(Date.parse(purgeAfter) > Date.now());
-    assert.deepEqual(await store.list('dev'), []);
-    await assert.rejects(store.get('dev', 'TOKEN', { actor: 'a' }), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND') && e.message.includes('coffer restore TOKEN'));
-    await assert.rejects(store.put('dev', 'TOKEN', 'v2', { actor: 'a' }), (e) => isCofferError(e, 'COFFER_E_USAGE'));
-    await store.restore('dev', 'TOKEN', { actor: 'a' });
-    assert.equal((await store.get('dev', 'TOKEN', { actor: 'a' })).value, 'v1');
-    await store.destroy('dev', 'TOKEN', { actor: 'a' });
-    await assert.rejects(store.history('dev', 'TOKEN'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
-    await assert.rejects(store.restore('dev', 'TOKEN', { actor: 'a' }), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
-    assert.deepEqual(store.auditEntries().map((e) => e.action), ['write', 'delete', 'write', 'restore', 'read', 'destroy']);
-    assert.equal(store.verifyAudit().ok, true);
-  } finally {
-    store.close();
-  }
-});
-
-test('stages: a pending version becomes current, the old current becomes previous, pending is cleared', async () => {
-  const { store } = await open();
-  try {
-    await store.put('prod', 'DB_PASSWORD', 'old', { actor: 'a' });
-    const pending = await store.put('prod', 'DB_PASSWORD', 'new', { actor: 'rotation', stage: 'pending' });
-    assert.deepEqual(pending.stages, ['pending']);
-    assert.equal((await store.get('prod', 'DB_PASSWORD', { actor: 'a' })).value, 'old', 'readers still get current');
-    const finished = await store.moveStage('prod', 'DB_PASSWORD', 'current', pending.version, { actor: 'rotation' });
-    assert.deepEqual(finished.stages, ['current']);
-    assert.equal((await store.get('prod', 'DB_PASSWORD', { actor: 'a', stage: 'previous' })).value, 'old');
-    await assert.rejects(store.get('prod', 'DB_PASSWORD', { actor: 'a', stage: 'pending' }), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
-    await assert.rejects(store.moveStage('prod', 'DB_PASSWORD', 'current', 9, { actor: 'a' }), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
-  } finally {
-    store.close();
-  }
-});
-
-test('master-key rotation re-wraps data keys without rewriting values; everything still reads after reopening', async () => {
+test('master-key rotation re-wraps the data key without rewriting any value', async () => {
   const { path, store } = await open();
-  await store.put('prod', 'A', 'value-a', { actor: 'a' });
-  await store.put('prod', 'B', 'value-b', { actor: 'a' });
-  const sealedBefore = rawVersions(path);
-  const result = await store.rotateMasterKey({ actor: 'ops' });
-  assert.deepEqual(result, { keyringVersion: 2, dataKeys: 1 });
-  assert.deepEqual(rawVersions(path), sealedBefore, 'no value was rewritten');
-  await store.put('prod', 'C', 'value-c', { actor: 'a' });
-  store.close();
-  const reopened = await openSqliteStore({ path, env: { COFFER_MASTER_KEY: KEY } });
   try {
-    for (const [name, value] of [['A', 'value-a'], ['B', 'value-b'], ['C', 'value-c']]) assert.equal((await reopened.get('prod', name as string, { actor: 'a' })).value, value);
-    assert.ok(reopened.auditEntries().some((e) => e.action === 'key-rotate' && e.detail?.includes('keyring version 2')));
-    assert.equal(reopened.verifyAudit().ok, true);
+    await store.put('prod', 'A', 'value-a', { actor: 'a' });
+    await store.put('prod', 'B', 'value-b', { actor: 'a' });
+    const sealedBefore = rawVersions(path);
+    assert.deepEqual(await store.rotateMasterKey({ actor: 'ops' }), { keyringVersion: 2, dataKeys: 1 });
+    assert.deepEqual(rawVersions(path), sealedBefore, 'no value was rewritten');
   } finally {
-    reopened.close();
+    store.close();
   }
 });
 
@@ -146,7 +108,7 @@ test('changing to a passphrase: the store opens with it alone, a wrong passphras
   await assert.rejects(openSqliteStore({ path, env, passphrase: async () => 'wrong horse battery staple' }), (e) => isCofferError(e, 'COFFER_E_BAD_MASTER_KEY'));
 });
 
-test('deleted secrets are purged when their recovery window has passed, and the purge is audited', async () => {
+test('opening the store purges the deleted secrets whose recovery window has passed, and audits the purge', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-purge-'));
   const path = join(dir, 'store.db');
   let clock = new Date('2026-01-01T00:00:00Z');

@@ -16,7 +16,9 @@ const worker = (path: string, mode: string, tag: string) =>
   spawnSync(process.execPath, ['--import', 'tsx', resolve('test/store/_writer.ts'), path, mode, tag], { env: { ...process.env, ...env }, encoding: 'utf8' });
 
 test('identical reads in one batch become one audit entry with a count; order around writes is kept', async () => {
-  const { store } = await fresh();
+  // A fixed clock: the batch closes on the write, not on the 25 ms window of a slow machine.
+  const path = join(mkdtempSync(join(tmpdir(), 'coffer-reads-')), 'store.db');
+  const store = await openSqliteStore({ path, env, create: true, now: () => new Date('2026-03-01T00:00:00Z') });
   try {
     await store.put('dev', 'A', 'value-a', { actor: 'w' });
     await store.put('dev', 'B', 'value-b', { actor: 'w' });
