@@ -109,6 +109,11 @@ export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {},
       if (s === undefined) throw absent(name);
       await s.delete(env, name, { actor });
     },
+    async versions(name: string): Promise<SecretListing[]> {
+      const s = await readable();
+      if (s === undefined) throw absent(name);
+      return (await s.history(env, name)).map((info) => ({ name, metadata: metadataOf(info) }));
+    },
     async reusedValues(names: readonly string[], depth: number): Promise<ReadonlySet<string>> {
       const s = await readable();
       return s === undefined ? new Set() : s.reusedValues(env, names, depth);

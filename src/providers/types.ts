@@ -36,6 +36,12 @@ export interface SecretMetadata {
   readonly rotateBy?: string;
   /** Version identifier, where the provider has versions. */
   readonly version?: string;
+  /**
+   * The id of the provider that served the value, set by a fallback chain
+   * (`createChainProvider` in src/client/sources.ts) so that health and audit can say where each
+   * secret came from; absent when a single provider answers.
+   */
+  readonly source?: string;
 }
 
 /** A secret as read from a provider. */
@@ -106,6 +112,8 @@ export interface Provider {
    * cannot see, such as values leaving through an export.
    */
   audit?(event: ProviderAuditEvent): Promise<void>;
+  /** Every version of a secret, newest first, without values. Needs `versions`. */
+  versions?(name: string): Promise<SecretListing[]>;
   /**
    * Of `names`, those whose current value equals one of the `depth` values before it (PCI-DSS
    * 8.3.7), for providers that keep history; absent elsewhere. Providers that keep keyed

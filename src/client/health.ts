@@ -1,0 +1,55 @@
+/**
+ * The SecretManager's health report, computed from its cache and counters: what `/healthz` and
+ * `/admin/secrets/health` show. Names, sources, versions and ages only; never a value.
+ */
+import { isRequired, type SecretSchema } from './schema.js';
+import type { HealthReport, SecretHealth } from './types.js';
+import type { CacheEntry } from './manager.js';
+
+/** What {@link buildHealth} reads. */
+export interface HealthInput {
+  readonly schema: SecretSchema;
+  readonly cache: ReadonlyMap<string, CacheEntry>;
+  readonly now: number;
+  readonly initialized: boolean;
+  readonly source: string;
+  readonly lastRefresh: number | undefined;
+  readonly failures: number;
+  readonly lastCode: string | null;
+  readonly circuit: 'closed' | 'open' | 'half-open';
+}
+
+/**
+ * unhealthy: not initialised, or a required secret has no value; degraded: values past their
+ * TTL, failing provider calls or an open circuit (values still served from cache); else healthy.
+ */
+export function buildHealth(input: HealthInput): HealthReport {
+  const names = [...new Set([...Object.keys(input.schema), ...input.cache.keys()])].sort();
+  const secrets: Record<string, SecretHealth> = {};
+  let requiredOk = true;
+  let expired = false;
+  let oldest: number | undefined;
+  for (const name of names) {
+    const definition = input.schema[name];
+    const entry = input.cache.get(name);
+    const loaded = entry?.value !== undefined;
+    const required = isRequired(definition) && definition !== undefined;
+    const stale = entry !== undefined && input.now >= entry.expiresAt;
+    if (required && !loaded) requiredOk = false;
+    if (stale) expired = true;
+    if (entry !== undefined) oldest = Math.min(oldest ?? entry.fetchedAt, entry.fetchedAt);
+    secrets[name] = {
+      loaded, required, hasDefault: definition?.default !== undefined,
+      source: entry === undefined ? null : entry.source, version: entry?.version ?? null, stale,
+    };
+  }
+  const loadedCount = Object.values(secrets).filter((s) => s.loaded).length;
+  const status = !input.initialized || !requiredOk ? 'unhealthy'
+    : expired || input.failures > 0 || input.circuit !== 'closed' ? 'degraded' : 'healthy';
+  return {
+    status, initialized: input.initialized, source: input.source, secretsLoaded: loadedCount, requiredSecretsOk: requiredOk,
+    cacheAge: oldest === undefined ? 0 : input.now - oldest, cacheExpired: expired,
+    lastRefresh: input.lastRefresh === undefined ? null : new Date(input.lastRefresh).toISOString(),
+    errors: { count: input.failures, lastCode: input.lastCode }, circuit: input.circuit, secrets,
+  };
+}

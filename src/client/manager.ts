@@ -1,0 +1,360 @@
+/**
+ * The SecretManager: what applications use to read secrets at run time, from any provider,
+ * through a cache built for secrets that rotate.
+ *
+ * - Cached values are served for `ttlMs` (jittered); after it the stale value is still served
+ *   while one background refresh runs (stale-while-revalidate), and a failed refresh keeps the
+ *   last good value (stale-if-error) until `maxStalenessMs`, after which reads fail closed.
+ * - Concurrent misses of one secret make one provider call (single-flight). A refresh that finds
+ *   the same version and value changes nothing and emits nothing; a real change emits `change`.
+ * - Provider calls have a timeout, retries with backoff for retryable errors only, and a circuit
+ *   breaker. A missing secret, a refusal and an outage stay three different errors.
+ * - Every access goes to an in-memory ring buffer (and, on the embedded store, to its chained
+ *   audit log); log records pass through a redactor of every value the manager holds.
+ */
+import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
+import { CofferError, isCofferError } from '../core/errors.js';
+import type { Provider, SecretListing } from '../providers/types.js';
+import { AccessLog, type AccessEntry } from './audit-log.js';
+import { buildHealth } from './health.js';
+import { Circuit, DEFAULT_CIRCUIT, DEFAULT_RETRY, withRetry, withTimeout, type RetryOptions } from './resilience.js';
+import { isRequired, type SecretNameOf, type SecretSchema, type ValueFor } from './schema.js';
+import type { GetSecretOptions, HealthReport, LogRecord, RefreshEvent, SecretManagerEvents, SecretManagerOptions } from './types.js';
+
+const HOUR = 3_600_000;
+
+/** A cached value and what is known about it. */
+export interface CacheEntry {
+  /** undefined: the provider does not have it and the schema gives no default. */
+  readonly value: string | undefined;
+  readonly version: string | undefined;
+  readonly fingerprint: string;
+  readonly source: string;
+  readonly fetchedAt: number;
+  readonly expiresAt: number;
+}
+
+/** Resolved settings. */
+interface Settings {
+  readonly ttlMs: number;
+  readonly jitter: number;
+  readonly maxStalenessMs: number;
+  readonly timeoutMs: number;
+  readonly retry: RetryOptions;
+}
+
+/** The runtime secret manager; create it with `createSecretManager`. */
+export class SecretManager<S extends SecretSchema = SecretSchema> extends EventEmitter<SecretManagerEvents> {
+  /** The declared secrets. */
+  readonly schema: S;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  private readonly accessLog: AccessLog;
+  private readonly circuit: Circuit;
+  private readonly settings: Settings;
+  private readonly now: () => number;
+  private initialized = false;
+  private lastRefresh: number | undefined;
+  private failures = 0;
+  private lastCode: string | null = null;
+
+  /** @internal use createSecretManager */
+  constructor(
+    readonly provider: Provider,
+    private readonly options: SecretManagerOptions<S>,
+    /** Why this provider was chosen (for health and logs). */
+    readonly providerReason = 'given by the caller',
+  ) {
+    super();
+    this.schema = (options.schema ?? {}) as S;
+    this.now = options.now ?? Date.now;
+    this.settings = {
+      ttlMs: options.ttlMs ?? HOUR,
+      jitter: Math.min(Math.max(options.jitter ?? 0.1, 0), 0.5),
+      maxStalenessMs: options.maxStalenessMs ?? 24 * HOUR,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+    };
+    this.circuit = new Circuit({ ...DEFAULT_CIRCUIT, ...options.circuit }, this.now);
+    this.accessLog = new AccessLog(options.auditSize ?? 1000);
+  }
+
+  /**
+   * Loads every declared secret once. Throws COFFER_E_MISSING_SECRETS listing every required
+   * secret that has no value (names only); optional ones fall back to their defaults.
+   */
+  async initialize(): Promise<HealthReport> {
+    await this.preload();
+    const missing = Object.entries(this.schema).filter(([name, d]) => isRequired(d) && this.cache.get(name)?.value === undefined).map(([name]) => name);
+    if (missing.length > 0) {
+      throw new CofferError('COFFER_E_MISSING_SECRETS', `Missing required secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (provider ${this.provider.id}); set ${missing.length > 1 ? 'them' : 'it'} there, or mark optional ones with required: false.`, { details: { missing } });
+    }
+    this.initialized = true;
+    this.lastRefresh = this.now();
+    return this.health();
+  }
+
+  /** Loads `names` (default: every declared secret) into the cache, in parallel. */
+  async preload(names: readonly string[] = Object.keys(this.schema)): Promise<void> {
+    await Promise.all(names.map((name) => this.load(name)));
+  }
+
+  /**
+   * The cached value of a loaded secret, synchronously: the fast path for hot code after
+   * `initialize()`. A value past its TTL is still returned while a background refresh runs;
+   * past the maximum staleness it throws COFFER_E_UNAVAILABLE.
+   */
+  value<K extends SecretNameOf<S>>(name: K): ValueFor<S, K> {
+    const entry = this.cache.get(name);
+    if (entry === undefined) throw new CofferError('COFFER_E_USAGE', `Secret ${name} is not loaded; await initialize() or preload(['${name}']) first, or use get().`);
+    const now = this.now();
+    if (now >= entry.expiresAt) this.revalidate(name, entry, now);
+    this.record(now, 'get', name, entry, now >= entry.expiresAt ? 'stale' : 'cache');
+    return entry.value as ValueFor<S, K>;
+  }
+
+  /** Reads a secret: from cache when fresh, else from the provider (once, however many callers wait). */
+  get<K extends SecretNameOf<S>>(name: K, options?: GetSecretOptions): Promise<ValueFor<S, K>> {
+    // The cache hit is answered without an async function's overhead: it is the hot path.
+    const entry = options === undefined ? this.cache.get(name) : undefined;
+    if (entry !== undefined) {
+      const now = this.now();
+      if (now < entry.expiresAt) {
+        this.record(now, 'get', name, entry, 'cache');
+        return Promise.resolve(entry.value as ValueFor<S, K>);
+      }
+    }
+    return this.getSlow(name, options ?? {});
+  }
+
+  private async getSlow<K extends SecretNameOf<S>>(name: K, options: GetSecretOptions): Promise<ValueFor<S, K>> {
+    if (options.version !== undefined || options.stage !== undefined) return (await this.readVersion(name, options)) as ValueFor<S, K>;
+    const entry = this.cache.get(name);
+    const now = this.now();
+    if (entry !== undefined && !options.bypassCache) {
+      if (now < entry.expiresAt) {
+        this.record(now, 'get', name, entry, 'cache');
+        return entry.value as ValueFor<S, K>;
+      }
+      this.revalidate(name, entry, now);
+      this.record(now, 'get', name, entry, 'stale');
+      return entry.value as ValueFor<S, K>;
+    }
+    const loaded = await this.load(name);
+    if (loaded.value === undefined && isRequired(this.schema[name])) {
+      throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not set in ${this.provider.location}.`, { details: { name } });
+    }
+    return loaded.value as ValueFor<S, K>;
+  }
+
+  /** Writes a secret through the provider and refreshes its cache entry. */
+  async set(name: SecretNameOf<S>, value: string): Promise<void> {
+    await this.call(() => this.provider.set(name, value, { updatedAt: new Date(this.now()).toISOString() }), `write of ${name}`);
+    this.record(this.now(), 'set', name, undefined, 'ok');
+    await this.load(name, true);
+  }
+
+  /** Deletes a secret at the provider and forgets it. */
+  async delete(name: SecretNameOf<S>): Promise<void> {
+    await this.call(() => this.provider.delete(name), `delete of ${name}`);
+    this.cache.delete(name);
+    this.record(this.now(), 'delete', name, undefined, 'ok');
+  }
+
+  /** Names and metadata of the provider's secrets; no values. */
+  async list(): Promise<SecretListing[]> {
+    const listing = await this.call(() => this.provider.list(), 'list');
+    this.record(this.now(), 'list', undefined, undefined, 'ok');
+    return listing;
+  }
+
+  /** Every version of a secret, newest first, without values (providers with versions). */
+  async versions(name: SecretNameOf<S>): Promise<SecretListing[]> {
+    const versions = this.provider.versions;
+    if (versions === undefined) throw new CofferError('COFFER_E_UNSUPPORTED', `The ${this.provider.id} provider keeps no versions of ${name}.`);
+    return this.call(() => versions.call(this.provider, name), `versions of ${name}`);
+  }
+
+  /**
+   * Replaces a secret's value with `generate(current)` and reloads it; returns the new version.
+   * For credentials that live elsewhere too (a database password), use the rotation engine.
+   */
+  async rotate(name: SecretNameOf<S>, generate: (current: string | undefined) => string | Promise<string>): Promise<string | undefined> {
+    const current = this.cache.get(name)?.value;
+    const next = await generate(current);
+    if (next === '' || next === current) throw new CofferError('COFFER_E_USAGE', `rotate(${name}): the generator returned ${next === '' ? 'an empty value' : 'the current value'}; nothing was written.`);
+    await this.set(name, next);
+    this.record(this.now(), 'rotate', name, this.cache.get(name), 'ok');
+    return this.cache.get(name)?.version;
+  }
+
+  /** Reloads every cached and declared secret now; failures keep their last good value. */
+  async refresh(): Promise<RefreshEvent> {
+    const names = [...new Set([...Object.keys(this.schema), ...this.cache.keys()])];
+    const before = new Map(names.map((n) => [n, this.cache.get(n)?.fingerprint]));
+    const results = await Promise.allSettled(names.map((n) => this.load(n, true)));
+    const failed = names.filter((_, i) => results[i]?.status === 'rejected');
+    const refreshed = names.filter((_, i) => results[i]?.status === 'fulfilled');
+    const changed = refreshed.filter((n) => before.get(n) !== undefined && before.get(n) !== this.cache.get(n)?.fingerprint);
+    if (failed.length === 0) this.lastRefresh = this.now();
+    const event = { refreshed, changed, failed };
+    this.emit('refresh', event);
+    return event;
+  }
+
+  /** Forgets every cached value; the next reads go to the provider. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  /** Value-free health of the manager and of every declared or cached secret. */
+  health(): HealthReport {
+    return buildHealth({
+      schema: this.schema, cache: this.cache, now: this.now(), initialized: this.initialized, source: this.provider.id,
+      lastRefresh: this.lastRefresh, failures: this.failures, lastCode: this.lastCode, circuit: this.circuit.state,
+    });
+  }
+
+  /** The newest `n` access-log entries (default 100), oldest first. */
+  getAuditLogs(n = 100): AccessEntry[] {
+    return this.accessLog.recent(n);
+  }
+
+  /**
+   * Runs `fn`; if it fails with an authentication error (a rotated password the cache has not
+   * seen yet), refreshes and runs it once more. `isAuthError` decides what counts (default:
+   * PostgreSQL 28P01/28000, Redis WRONGPASS/NOAUTH, HTTP 401, COFFER_E_ACCESS_DENIED).
+   */
+  async withFreshOnAuthError<T>(fn: () => Promise<T>, options: { names?: readonly SecretNameOf<S>[]; isAuthError?: (error: unknown) => boolean } = {}): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(options.isAuthError ?? isAuthError)(error)) throw error;
+      if (options.names === undefined) await this.refresh();
+      else await Promise.all(options.names.map((n) => this.load(n, true)));
+      return fn();
+    }
+  }
+
+  /** Closes the provider. The manager cannot be used afterwards. */
+  async close(): Promise<void> {
+    await this.provider.close();
+  }
+
+  /** Fetches `name` (single-flight) and caches it; `force` fetches even when a fetch is not due. */
+  private load(name: string, force = false): Promise<CacheEntry> {
+    const running = this.inflight.get(name);
+    if (running !== undefined) return running;
+    const cached = this.cache.get(name);
+    if (cached !== undefined && !force && this.now() < cached.expiresAt) return Promise.resolve(cached);
+    const work = this.fetch(name).finally(() => this.inflight.delete(name));
+    this.inflight.set(name, work);
+    return work;
+  }
+
+  private async fetch(name: string): Promise<CacheEntry> {
+    const previous = this.cache.get(name);
+    let entry: CacheEntry;
+    try {
+      const record = await this.call(() => this.provider.get(name), `read of ${name}`);
+      entry = this.entryFor(name, record.value, record.metadata.version, record.metadata.source ?? this.provider.id);
+      this.record(this.now(), 'get', name, entry, 'ok');
+    } catch (error) {
+      if (isCofferError(error, 'COFFER_E_NOT_FOUND')) {
+        const fallback = this.schema[name]?.default;
+        entry = this.entryFor(name, fallback, undefined, fallback === undefined ? this.provider.id : 'default');
+        this.record(this.now(), 'get', name, entry, 'not-found');
+      } else {
+        // The caller (a background refresh, or a first read) decides what a failure means; the cached entry stays.
+        this.record(this.now(), 'get', name, previous, 'error', error);
+        throw error;
+      }
+    }
+    // Same version and value: keep the entry (no event), only push its expiry.
+    if (previous !== undefined && previous.fingerprint === entry.fingerprint && previous.version === entry.version) {
+      const renewed = { ...previous, fetchedAt: entry.fetchedAt, expiresAt: entry.expiresAt };
+      this.cache.set(name, renewed);
+      return renewed;
+    }
+    this.cache.set(name, entry);
+    if (previous !== undefined) {
+      this.emit('change', { name, source: entry.source, ...(entry.version ? { version: entry.version } : {}), ...(previous.version ? { previousVersion: previous.version } : {}) });
+      this.log({ level: 'info', message: `Secret ${name} changed${entry.version ? ` (version ${entry.version})` : ''}.`, name });
+    }
+    return entry;
+  }
+
+  /** A stale entry is refreshed in the background; past the maximum staleness reads fail closed. */
+  private revalidate(name: string, entry: CacheEntry, now: number): void {
+    if (now - entry.expiresAt >= this.settings.maxStalenessMs) {
+      throw new CofferError('COFFER_E_UNAVAILABLE', `Secret ${name} could not be refreshed for ${Math.round((now - entry.fetchedAt) / 60_000)} minutes, past the maximum staleness; it is no longer served. Check the ${this.provider.id} provider.`, { details: { name } });
+    }
+    if (this.inflight.has(name)) return;
+    this.load(name, true).catch((error: unknown) => {
+      const code = error instanceof CofferError ? error.code : 'COFFER_E_UNAVAILABLE';
+      this.log({ level: 'warn', message: `Background refresh of ${name} failed (${code}); serving the cached value.`, name, code });
+    });
+  }
+
+  private readVersion(name: string, options: GetSecretOptions): Promise<string> {
+    return this.call(async () => {
+      const record = await this.provider.get(name, { ...(options.version ? { version: options.version } : {}), ...(options.stage ? { stage: options.stage } : {}) });
+      this.record(this.now(), 'get', name, this.entryFor(name, record.value, record.metadata.version, this.provider.id), 'ok');
+      return record.value;
+    }, `read of ${name}`);
+  }
+
+  /** Calls the provider through the circuit breaker, with retries and a timeout; counts failures for health. */
+  private async call<T>(work: () => Promise<T>, what: string): Promise<T> {
+    const label = `The ${this.provider.id} provider (${what})`;
+    try {
+      const result = await this.circuit.run(() => withRetry(() => withTimeout(work(), this.settings.timeoutMs, label), this.settings.retry), label);
+      this.failures = 0;
+      return result;
+    } catch (error) {
+      if (!isCofferError(error, 'COFFER_E_NOT_FOUND')) {
+        this.failures += 1;
+        this.lastCode = error instanceof CofferError ? error.code : 'COFFER_E_UNAVAILABLE';
+        // Without a listener Node would throw 'error' events; a failed refresh must never crash the app.
+        if (this.listenerCount('error') > 0) this.emit('error', { code: this.lastCode, message: error instanceof CofferError ? error.message : `${label} failed.` });
+      }
+      throw error;
+    }
+  }
+
+  private entryFor(name: string, value: string | undefined, version: string | undefined, source: string): CacheEntry {
+    const now = this.now();
+    const ttl = this.schema[name]?.ttlMs ?? this.settings.ttlMs;
+    const expiresAt = now + ttl * (1 - this.settings.jitter * Math.random());
+    const fingerprint = value === undefined ? '' : createHash('sha256').update(value).digest('base64');
+    return { value, version, fingerprint, source, fetchedAt: now, expiresAt };
+  }
+
+  private record(now: number, action: string, name: string | undefined, entry: CacheEntry | undefined, outcome: string, error?: unknown): void {
+    this.accessLog.add(now, action, name, entry?.source ?? this.provider.id, outcome, entry?.version, error instanceof CofferError ? error.code : undefined);
+  }
+
+  private log(record: LogRecord): void {
+    this.options.log?.(this.redactRecord(record));
+  }
+
+  /** Masks every value the manager holds in a log record's message (records are built without values, this is the second line). */
+  private redactRecord(record: LogRecord): LogRecord {
+    let message = record.message;
+    for (const entry of this.cache.values()) {
+      if (entry.value !== undefined && entry.value.length >= 4 && message.includes(entry.value)) message = message.split(entry.value).join('[REDACTED]');
+    }
+    return { ...record, message };
+  }
+}
+
+/** The default test of `withFreshOnAuthError` for an authentication failure. */
+export function isAuthError(error: unknown): boolean {
+  if (isCofferError(error, 'COFFER_E_ACCESS_DENIED')) return true;
+  const e = error as { code?: unknown; status?: unknown; statusCode?: unknown; message?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  if (e.code === '28P01' || e.code === '28000') return true;
+  if (e.status === 401 || e.statusCode === 401) return true;
+  return typeof e.message === 'string' && /^(WRONGPASS|NOAUTH)\b/.test(e.message);
+}

@@ -1,0 +1,189 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CofferError, isCofferError } from '../../src/core/errors.js';
+import { SecretManager } from '../../src/client/manager.js';
+import { defineSecrets } from '../../src/client/schema.js';
+import type { SecretManagerOptions } from '../../src/client/types.js';
+import type { SecretSchema } from '../../src/client/schema.js';
+import { memoryProvider, type MemoryProvider } from './_memory-provider.js';
+
+const SECRET_A = 'value-of-a-7f3a9c-secret';
+const SECRET_B = 'value-of-b-19be22-secret';
+const schema = defineSecrets({
+  A: { category: 'jwt' },
+  B: { category: 'api_key' },
+  LOG_LEVEL: { required: false, default: 'info' },
+  SENTRY_DSN: { required: false },
+});
+
+/** A manager over a memory provider with a clock the test moves. */
+function setup<S extends SecretSchema = typeof schema>(options: Partial<SecretManagerOptions<S>> = {}, initial: Record<string, string> = { A: SECRET_A, B: SECRET_B }) {
+  const provider = memoryProvider(initial);
+  const clock = { now: 1_000_000 };
+  const manager = new SecretManager<S>(provider, { schema: schema as unknown as S, ttlMs: 60_000, jitter: 0, retry: { baseMs: 1, maxMs: 2 }, timeoutMs: 200, now: () => clock.now, ...options });
+  return { provider, clock, manager };
+}
+const tick = () => new Promise((r) => setImmediate(r));
+const unavailable = () => new CofferError('COFFER_E_UNAVAILABLE', 'the provider is down');
+
+test('initialize loads every declared secret, applies defaults, and lists every missing required name without values', async () => {
+  const { manager } = setup();
+  const health = await manager.initialize();
+  assert.equal(health.status, 'healthy');
+  assert.equal(manager.value('A'), SECRET_A);
+  assert.equal(manager.value('LOG_LEVEL'), 'info');
+  assert.equal(manager.value('SENTRY_DSN'), undefined);
+  assert.deepEqual(health.secrets.LOG_LEVEL, { loaded: true, required: false, hasDefault: true, source: 'default', version: null, stale: false });
+
+  const missing = setup({}, { B: SECRET_B });
+  await assert.rejects(missing.manager.initialize(), (e) => isCofferError(e, 'COFFER_E_MISSING_SECRETS') && /Missing required secret: A \(provider memory\)/.test(e.message));
+  const none = setup({}, {});
+  await assert.rejects(none.manager.initialize(), (e) => isCofferError(e, 'COFFER_E_MISSING_SECRETS') && e.message.includes('A, B'));
+  assert.equal(none.manager.health().status, 'unhealthy');
+  assert.equal(none.manager.health().requiredSecretsOk, false);
+});
+
+test('many concurrent misses of one secret make one provider call', async () => {
+  const { provider, manager } = setup();
+  provider.faults.push({ kind: 'delay', ms: 20 });
+  const values = await Promise.all(Array.from({ length: 50 }, () => manager.get('A')));
+  assert.ok(values.every((v) => v === SECRET_A));
+  assert.equal(provider.calls, 1);
+  await manager.get('A');
+  assert.equal(provider.calls, 1, 'served from cache');
+});
+
+test('past the TTL the stale value is served while one background refresh runs; the same version emits nothing, a new one emits change', async () => {
+  const { provider, clock, manager } = setup();
+  await manager.initialize();
+  const changes: unknown[] = [];
+  manager.on('change', (e) => changes.push(e));
+  const callsBefore = provider.calls;
+  clock.now += 61_000;
+  assert.equal(manager.value('A'), SECRET_A, 'stale value served at once');
+  assert.equal(manager.value('A'), SECRET_A);
+  await tick();
+  assert.equal(provider.calls, callsBefore + 1, 'one refresh, not one per read');
+  assert.deepEqual(changes, []);
+  assert.equal(manager.health().secrets.A?.stale, false, 'the refresh renewed the entry');
+
+  provider.put('A', 'value-of-a-rotated-000000');
+  clock.now += 61_000;
+  manager.value('A');
+  await tick();
+  assert.equal(manager.value('A'), 'value-of-a-rotated-000000');
+  assert.deepEqual(changes, [{ name: 'A', source: 'memory', version: '2', previousVersion: '1' }]);
+});
+
+test('a failing refresh keeps serving the last good value (degraded), until the maximum staleness: then reads fail closed', async () => {
+  const { provider, clock, manager } = setup({ maxStalenessMs: 120_000, retry: { attempts: 1 } });
+  await manager.initialize();
+  const errors: string[] = [];
+  manager.on('error', (e) => errors.push(e.code));
+  clock.now += 61_000;
+  provider.faults.push({ kind: 'throw', error: unavailable() });
+  assert.equal(manager.value('A'), SECRET_A);
+  await tick();
+  assert.deepEqual(errors, ['COFFER_E_UNAVAILABLE']);
+  const health = manager.health();
+  assert.equal(health.status, 'degraded');
+  assert.equal(health.errors.count, 1);
+  assert.equal(health.secrets.A?.stale, true);
+  assert.equal(await manager.get('A'), SECRET_A, 'get serves stale too');
+  clock.now += 125_000;
+  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE') && /maximum staleness/.test(e.message) && !e.message.includes(SECRET_A));
+});
+
+test('a provider that hangs times out as UNAVAILABLE; retryable failures are retried, a refusal is not and stays a refusal', async () => {
+  const hang = setup({ timeoutMs: 50, retry: { attempts: 1 } });
+  hang.provider.faults.push({ kind: 'hang' });
+  await assert.rejects(hang.manager.get('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE') && /did not answer within 50 ms/.test(e.message));
+
+  const flaky = setup({ retry: { attempts: 3, baseMs: 1, maxMs: 2 } });
+  flaky.provider.faults.push({ kind: 'throw', error: unavailable() }, { kind: 'throw', error: new Error('ECONNRESET') });
+  assert.equal(await flaky.manager.get('A'), SECRET_A);
+  assert.equal(flaky.provider.calls, 3);
+
+  const denied = setup();
+  denied.provider.faults.push({ kind: 'throw', error: new CofferError('COFFER_E_ACCESS_DENIED', 'not allowed') });
+  await assert.rejects(denied.manager.get('A'), (e) => isCofferError(e, 'COFFER_E_ACCESS_DENIED'));
+  assert.equal(denied.provider.calls, 1, 'a refusal is final');
+});
+
+test('the circuit opens after repeated failures, stops calling the provider, and lets one trial through after the cool-down', async () => {
+  const { provider, clock, manager } = setup({ retry: { attempts: 1 }, circuit: { failures: 3, cooldownMs: 10_000 } });
+  for (let i = 0; i < 3; i++) {
+    provider.faults.push({ kind: 'throw', error: unavailable() });
+    await assert.rejects(manager.get('A'));
+  }
+  assert.equal(provider.calls, 3);
+  await assert.rejects(manager.get('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE') && /failed 3 times in a row/.test(e.message));
+  assert.equal(provider.calls, 3, 'no call while open');
+  assert.equal(manager.health().circuit, 'open');
+  clock.now += 10_000;
+  assert.equal(await manager.get('A'), SECRET_A);
+  assert.equal(manager.health().circuit, 'closed');
+});
+
+test('a new version that appears during a slow refresh is what the cache ends up with, announced once', async () => {
+  const { provider, clock, manager } = setup();
+  await manager.initialize();
+  const changes: string[] = [];
+  manager.on('change', (e) => changes.push(`${e.name}@${e.version}`));
+  clock.now += 61_000;
+  provider.faults.push({ kind: 'delay', ms: 30 });
+  manager.value('A');
+  provider.put('A', 'value-of-a-mid-flight-0000');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(manager.value('A'), 'value-of-a-mid-flight-0000');
+  assert.deepEqual(changes, ['A@2']);
+});
+
+test('withFreshOnAuthError refreshes and retries once after an authentication failure, and passes other errors through', async () => {
+  const { provider, manager } = setup();
+  await manager.initialize();
+  provider.put('A', 'value-of-a-new-password-00');
+  let attempts = 0;
+  const result = await manager.withFreshOnAuthError(async () => {
+    attempts += 1;
+    if (manager.value('A') !== 'value-of-a-new-password-00') throw Object.assign(new Error('password authentication failed'), { code: '28P01' });
+    return 'connected';
+  });
+  assert.equal(result, 'connected');
+  assert.equal(attempts, 2);
+  await assert.rejects(manager.withFreshOnAuthError(async () => { throw new Error('boom'); }), /boom/);
+});
+
+test('access log and health carry names, sources and versions, never a value', async () => {
+  const { manager } = setup({ auditSize: 5 });
+  await manager.initialize();
+  for (let i = 0; i < 10; i++) manager.value('A');
+  const logs = manager.getAuditLogs(100);
+  assert.equal(logs.length, 5, 'ring buffer keeps the newest');
+  assert.deepEqual(Object.keys(logs[0] ?? {}).sort(), ['action', 'at', 'name', 'outcome', 'source', 'version']);
+  assert.match(logs[0]?.at ?? '', /^\d{4}-\d\d-\d\dT/);
+  const text = JSON.stringify([logs, manager.health()]);
+  for (const value of [SECRET_A, SECRET_B]) assert.equal(text.includes(value), false);
+});
+
+test('set, rotate, delete, list and refresh go through the provider and keep the cache right', async () => {
+  const { provider, manager } = setup();
+  await manager.initialize();
+  await manager.set('B', 'value-of-b-set-by-app-0000');
+  assert.equal(manager.value('B'), 'value-of-b-set-by-app-0000');
+  const version = await manager.rotate('B', (current) => `${current}-next`);
+  assert.equal(version, '3');
+  await assert.rejects(manager.rotate('B', (current) => current as string), (e) => isCofferError(e, 'COFFER_E_USAGE'));
+  assert.deepEqual((await manager.list()).map((s) => s.name), ['A', 'B']);
+  provider.put('A', 'value-of-a-refreshed-00000');
+  const refresh = await manager.refresh();
+  assert.deepEqual(refresh.changed, ['A']);
+  assert.equal(refresh.failed.length, 0);
+  await manager.delete('B');
+  await assert.rejects(manager.get('B'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
+  await assert.rejects(manager.versions('A'), (e) => isCofferError(e, 'COFFER_E_UNSUPPORTED'));
+  manager.clearCache();
+  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_USAGE'));
+});
+
+export type { MemoryProvider };
