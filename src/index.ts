@@ -19,3 +19,9 @@ export { backupStore, restoreStoreBackup, type BackupRequest, type BackupResult,
 export { openSqliteStore, SqliteStore, type OpenSqliteStoreOptions } from './store/sqlite-store.js';
 export type { Store, VersionInfo, VersionRecord, PutOptions } from './store/types.js';
 export { generateSecrets, type GenerateRequest, type GenerateResult, type GenerateOutcome } from './project/generate.js';
+export { createSecretManager, getSecretManager, closeSecretManager } from './client/create.js';
+export { SecretManager, isAuthError, type CacheEntry } from './client/manager.js';
+export { defineSecrets, schemaFromConfig, type SecretDefinition, type SecretSchema, type SecretValueOf, type SecretNameOf, type ValueFor } from './client/schema.js';
+export type { SecretManagerOptions, GetSecretOptions, HealthReport, SecretHealth, ChangeEvent, RefreshEvent, ErrorEvent, LogRecord } from './client/types.js';
+export type { AccessEntry } from './client/audit-log.js';
+export { selectProvider, detectProvider, createChainProvider, DETECTION_RULES } from './client/sources.js';

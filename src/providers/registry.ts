@@ -19,6 +19,7 @@ const LOADERS = {
   env: () => import('./env.js'),
   dotenv: () => import('./dotenv.js'),
   store: () => import('./store.js'),
+  file: () => import('./file.js'),
 } satisfies Record<string, Loader>;
 
 /** Every provider id Coffer ships. */
