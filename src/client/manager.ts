@@ -15,6 +15,8 @@
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import { CofferError, isCofferError } from '../core/errors.js';
+import { createRedactor, type Redactor } from '../core/redaction.js';
+import { hasReferences, referencedSecrets, resolveReferences } from '../core/references.js';
 import type { Provider, SecretListing } from '../providers/types.js';
 import { AccessLog, type AccessEntry } from './audit-log.js';
 import { buildHealth } from './health.js';
@@ -58,6 +60,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private lastRefresh: number | undefined;
   private failures = 0;
   private lastCode: string | null = null;
+  private redactor: Redactor | undefined;
 
   /** @internal use createSecretManager */
   constructor(
@@ -206,6 +209,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   /** Forgets every cached value; the next reads go to the provider. */
   clearCache(): void {
     this.cache.clear();
+    this.redactor = undefined;
   }
 
   /** Value-free health of the manager and of every declared or cached secret. */
@@ -214,6 +218,17 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
       schema: this.schema, cache: this.cache, now: this.now(), initialized: this.initialized, source: this.provider.id,
       lastRefresh: this.lastRefresh, failures: this.failures, lastCode: this.lastCode, circuit: this.circuit.state,
     });
+  }
+
+  /**
+   * `text` with every value this manager holds masked (`[REDACTED:NAME]`), in any of the common
+   * encodings a log line may carry: pass application log lines through it, e.g. from a logger hook.
+   *
+   * @example
+   * const logger = pino({ hooks: { streamWrite: (line) => secrets.redact(line) } });
+   */
+  redact(text: string): string {
+    return this.currentRedactor().redact(text);
   }
 
   /** The newest `n` access-log entries (default 100), oldest first. */
@@ -258,7 +273,8 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     let entry: CacheEntry;
     try {
       const record = await this.call(() => this.provider.get(name), `read of ${name}`);
-      entry = this.entryFor(name, record.value, record.metadata.version, record.metadata.source ?? this.provider.id);
+      const value = hasReferences(record.value) ? await this.resolve(name, record.value) : record.value;
+      entry = this.entryFor(name, value, record.metadata.version, record.metadata.source ?? this.provider.id);
       this.record(this.now(), 'get', name, entry, 'ok');
     } catch (error) {
       if (isCofferError(error, 'COFFER_E_NOT_FOUND')) {
@@ -278,11 +294,35 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
       return renewed;
     }
     this.cache.set(name, entry);
+    this.redactor = undefined;
     if (previous !== undefined) {
       this.emit('change', { name, source: entry.source, ...(entry.version ? { version: entry.version } : {}), ...(previous.version ? { previousVersion: previous.version } : {}) });
       this.log({ level: 'info', message: `Secret ${name} changed${entry.version ? ` (version ${entry.version})` : ''}.`, name });
     }
     return entry;
+  }
+
+  /**
+   * Resolves `${secret:..}` and `${env:..}` references in `raw` (the stored value of `name`):
+   * gathers the stored values of every secret it reaches, then lets the core resolver substitute
+   * them, which names a cycle or a missing target. A referenced secret's later change reaches
+   * this one at its own next refresh.
+   */
+  private async resolve(name: string, raw: string): Promise<string> {
+    const raws = new Map<string, string>([[name, raw]]);
+    const pending = referencedSecrets(raw, `Secret ${name}`);
+    while (pending.length > 0) {
+      const next = pending.shift() as string;
+      if (raws.has(next)) continue;
+      const stored = await this.call(() => this.provider.get(next), `read of ${next}`).then((r) => r.value, (error: unknown) => {
+        if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return this.schema[next]?.default;
+        throw error;
+      });
+      if (stored === undefined) continue;
+      raws.set(next, stored);
+      for (const further of referencedSecrets(stored, `Secret ${next}`)) if (!raws.has(further)) pending.push(further);
+    }
+    return resolveReferences(raws, { env: this.options.env ?? process.env }).get(name) as string;
   }
 
   /** A stale entry is refreshed in the background; past the maximum staleness reads fail closed. */
@@ -339,13 +379,15 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     this.options.log?.(this.redactRecord(record));
   }
 
-  /** Masks every value the manager holds in a log record's message (records are built without values, this is the second line). */
+  /** Masks every value the manager holds in a log record's message (records are built without values; this is the second line). */
   private redactRecord(record: LogRecord): LogRecord {
-    let message = record.message;
-    for (const entry of this.cache.values()) {
-      if (entry.value !== undefined && entry.value.length >= 4 && message.includes(entry.value)) message = message.split(entry.value).join('[REDACTED]');
-    }
-    return { ...record, message };
+    return { ...record, message: this.currentRedactor().redact(record.message) };
+  }
+
+  /** The redactor of the values now cached, rebuilt only after the cache changed. */
+  private currentRedactor(): Redactor {
+    this.redactor ??= createRedactor([...this.cache].flatMap(([name, e]) => (e.value === undefined ? [] : [{ name, value: e.value }])));
+    return this.redactor;
   }
 }
 

@@ -43,6 +43,9 @@ export const ERROR_CODES = {
   COFFER_E_DECRYPT_FAILED: { summary: 'A stored value failed authenticated decryption (wrong key or altered data); the message names the secret and version.', exit: 3, retryable: false },
   COFFER_E_BAD_MASTER_KEY: { summary: 'The master key given does not open this store, or is not a 32-byte key.', exit: 2, retryable: false },
   COFFER_E_STORE_CORRUPT: { summary: 'The store is damaged or inconsistent; restore it from a backup.', exit: 3, retryable: false },
+  COFFER_E_REFERENCE_INVALID: { summary: 'A value holds a `${...}` reference Coffer cannot read: an unknown kind, a bad name, no closing brace, or an expansion past the size limit; the message names the secret and the position.', exit: 2, retryable: false },
+  COFFER_E_REFERENCE_MISSING: { summary: 'A `${secret:NAME}` or `${env:NAME}` reference points to a secret or environment variable that has no value; the message names both.', exit: 2, retryable: false },
+  COFFER_E_REFERENCE_CYCLE: { summary: 'Secrets refer to each other in a loop; the message names the whole cycle (A -> B -> A).', exit: 2, retryable: false },
   COFFER_E_INTERNAL: { summary: 'An unexpected internal failure; please report it.', exit: 3, retryable: false },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

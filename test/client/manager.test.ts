@@ -187,3 +187,33 @@ test('set, rotate, delete, list and refresh go through the provider and keep the
 });
 
 export type { MemoryProvider };
+
+test('references in stored values resolve at load: ${secret:..} through the provider, ${env:..} from the environment; cycles and missing targets are named', async () => {
+  const provider = memoryProvider({
+    DATABASE_URL: 'postgres://app:${secret:DB_PASSWORD}@${env:DB_HOST}/app',
+    DB_PASSWORD: 'pw-${secret:PEPPER}-91ab3c',
+    PEPPER: 'pepper77',
+    LITERAL: 'keep $${secret:NOT_A_REF} as is',
+    LOOP_A: '${secret:LOOP_B}',
+    LOOP_B: 'x${secret:LOOP_A}',
+    DANGLING: '${secret:NOWHERE}',
+  });
+  const manager = new SecretManager(provider, { env: { DB_HOST: 'db.internal' } });
+  assert.equal(await manager.get('DATABASE_URL'), 'postgres://app:pw-pepper77-91ab3c@db.internal/app');
+  assert.equal(await manager.get('LITERAL'), 'keep ${secret:NOT_A_REF} as is');
+  await assert.rejects(manager.get('LOOP_A'), (e) => isCofferError(e, 'COFFER_E_REFERENCE_CYCLE') && /LOOP_A -> LOOP_B -> LOOP_A/.test(e.message));
+  await assert.rejects(manager.get('DANGLING'), (e) => isCofferError(e, 'COFFER_E_REFERENCE_MISSING') && e.message.includes('NOWHERE'));
+  assert.equal(JSON.stringify(manager.health()).includes('pepper77'), false);
+});
+
+test('redact() masks every value the manager holds, in any log line, and follows rotations', async () => {
+  const { provider, manager } = setup();
+  await manager.initialize();
+  const line = `connecting with ${SECRET_A} and ${encodeURIComponent(SECRET_B)} at level info`;
+  const masked = manager.redact(line);
+  assert.equal(masked.includes(SECRET_A) || masked.includes(SECRET_B), false);
+  assert.match(masked, /\[REDACTED:A\]/);
+  provider.put('A', 'value-of-a-after-rotation-1');
+  await manager.refresh();
+  assert.equal(manager.redact('new value-of-a-after-rotation-1 here').includes('value-of-a-after-rotation-1'), false);
+});
