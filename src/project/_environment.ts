@@ -5,6 +5,7 @@
  * errors name the environment and the config file.
  */
 import { CofferError } from '../core/errors.js';
+import { resolveValue } from '../core/references.js';
 import { environmentLabel, getEnvironment, type Config } from '../config/resolve.js';
 import { openProvider } from '../providers/registry.js';
 import { defaultActor, optionsSchema as storeOptionsSchema, storeLocation, type StoreLocation, type StoreOptions } from '../providers/store.js';
@@ -15,9 +16,24 @@ import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 export type AccessOptions = Partial<Pick<ProviderContext, 'actor' | 'passphrase' | 'env'>>;
 
 /** The provider holding `environment`'s values. Close it when done. */
-export function openEnvironmentProvider(config: Config, environment: string, access: AccessOptions = {}): Promise<Provider> {
+export async function openEnvironmentProvider(config: Config, environment: string, access: AccessOptions = {}): Promise<Provider> {
   const env = getEnvironment(config, environment);
-  return openProvider(env.provider, env.options, { cwd: config.root, ...access }, environmentLabel(config, environment));
+  const options = resolveOptionReferences(env.options, access.env ?? process.env, `Config key environments.${environment}.options`);
+  return openProvider(env.provider, options, { cwd: config.root, ...access }, environmentLabel(config, environment));
+}
+
+/**
+ * Provider options may hold `${env:NAME}` references (an endpoint, a vault address), resolved
+ * when the provider opens; errors name the config key, never a value.
+ */
+function resolveOptionReferences(options: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>, label: string): Record<string, unknown> {
+  const resolveAny = (value: unknown, path: string): unknown => {
+    if (typeof value === 'string') return resolveValue(value, { env, label: path });
+    if (Array.isArray(value)) return value.map((item, i) => resolveAny(item, `${path}[${i}]`));
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveAny(v, `${path}.${k}`)]));
+    return value;
+  };
+  return resolveAny(options, label) as Record<string, unknown>;
 }
 
 /** An environment's slice of the embedded store. */
