@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { Sandbox } from './_harness.js';
+import { sandbox, type Sandbox } from './_harness.js';
 
 /** Path of the sandbox's store file. */
 export const storePath = (box: Sandbox): string => join(box.dir, '.coffer', 'store.db');
@@ -31,4 +31,14 @@ export function assertNoPlaintextInStore(box: Sandbox, values: readonly string[]
     const bytes = readFileSync(join(dir, file));
     for (const value of values) assert.equal(bytes.indexOf(value), -1, `a value is in clear in ${file}`);
   }
+}
+
+/** A new project on the store (init's default) with the development secrets generated, and their values. */
+export async function storeProject(): Promise<{ box: Sandbox; values: Record<string, string> }> {
+  const box = sandbox();
+  for (const args of [['init', '--yes'], ['generate', 'development', '--yes']]) {
+    const result = await box.run(args);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+  }
+  return { box, values: await storeValues(box, 'development') };
 }

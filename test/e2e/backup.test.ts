@@ -2,22 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNoValues, editConfig, sandbox, type Sandbox } from './_harness.js';
-import { storeValues } from './_store-read.js';
+import { assertNoValues } from './_harness.js';
+import { storeProject, storeValues } from './_store-read.js';
 
-/** A project on the store with generated development values. */
-async function project(): Promise<{ box: Sandbox; values: Record<string, string> }> {
-  const box = sandbox();
-  assert.equal((await box.run(['init', '--yes'])).code, 0);
-  editConfig(box, (config) => {
-    for (const env of Object.values(config.environments as Record<string, Record<string, unknown>>)) {
-      env.provider = 'store';
-      env.options = {};
-    }
-  });
-  assert.equal((await box.run(['generate', 'development', '--yes'])).code, 0);
-  return { box, values: await storeValues(box, 'development') };
-}
+const project = storeProject;
 
 test('backup writes one private encrypted file; restore-backup recreates a lost store with every value', async () => {
   const { box, values } = await project();

@@ -3,21 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { assertNoValues, editConfig, sandbox, type RunResult, type Sandbox } from './_harness.js';
-import { storePath, storeValues } from './_store-read.js';
+import { assertNoValues, type RunResult, type Sandbox } from './_harness.js';
+import { storePath, storeProject, storeValues } from './_store-read.js';
 
-async function storeProject(): Promise<Sandbox> {
-  const box = sandbox();
-  assert.equal((await box.run(['init', '--yes'])).code, 0);
-  editConfig(box, (config) => {
-    for (const env of Object.values(config.environments as Record<string, Record<string, unknown>>)) {
-      env.provider = 'store';
-      env.options = {};
-    }
-  });
-  assert.equal((await box.run(['generate', 'development', '--yes'])).code, 0);
-  return box;
-}
+const storeBox = async (): Promise<Sandbox> => (await storeProject()).box;
 
 const oneLine = (result: RunResult, code: string, exit: number) => {
   assert.equal(result.code, exit, result.stderr);
@@ -27,7 +16,7 @@ const oneLine = (result: RunResult, code: string, exit: number) => {
 };
 
 test('a damaged store file is named as such, with exit 3, by every command, and nothing is written', async () => {
-  const box = await storeProject();
+  const box = await storeBox();
   try {
     const values = await storeValues(box, 'development');
     const bytes = readFileSync(storePath(box));
@@ -44,7 +33,7 @@ test('a damaged store file is named as such, with exit 3, by every command, and 
 });
 
 test('a store locked by another process is COFFER_E_UNAVAILABLE (exit 3) after the busy timeout; the write is not half-done', async () => {
-  const box = await storeProject();
+  const box = await storeBox();
   const locker = spawn(process.execPath, ['-e', `
     const Database = require(${JSON.stringify(resolve('node_modules/better-sqlite3'))});
     const db = new Database(process.argv[1]);
@@ -70,7 +59,7 @@ test('a store locked by another process is COFFER_E_UNAVAILABLE (exit 3) after t
 });
 
 test('bad names, empty and oversize values are refused with one line and exit 2; nothing is written', async () => {
-  const box = await storeProject();
+  const box = await storeBox();
   try {
     for (const [args, input, pattern] of [
       [['set', '../etc/passwd'], 'value-1234567890', /not a valid secret name/],
