@@ -153,6 +153,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--json', 'print the result as JSON')
     .action(action(() => import('./actions/import.js')));
 
+  // Running programs with secrets (run).
+  program
+    .command('run')
+    .argument('<command...>', 'the command and its arguments, after `--`')
+    .description('run a command with the environment\'s secrets in its environment; exits with its status')
+    .addOption(envOption())
+    .option('--only <names...>', 'inject only these declared secrets (end the list with `--`)')
+    .option('--mount <dir>', 'write each secret to DIR/NAME (0600, DIR created 0700) and set NAME_FILE instead of NAME; removed on exit')
+    .option('--redact', 'mask secret values in the command\'s output (default when stdout or stderr is a terminal, or CI is set)')
+    .option('--no-redact', 'never mask: the command shares coffer\'s stdout and stderr directly')
+    .option('--allow-env <names...>', 'inject these names even though they can hijack the process (LD_PRELOAD, NODE_OPTIONS, PATH, ...)')
+    .option('--watch [seconds]', 'poll the secrets (every 10 s by default) and restart the command when a value changes')
+    .passThroughOptions()
+    .action(action(() => import('./actions/run.js')));
+
   // Store-wide operations (audit, key, backup, restore-backup).
   const auditCommand = program
     .command('audit')

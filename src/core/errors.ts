@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   COFFER_E_UNSUPPORTED: { summary: 'The provider does not support the requested operation.', exit: 2, retryable: false },
   COFFER_E_CANCELLED: { summary: 'The user interrupted a prompt; nothing was written.', exit: 2, retryable: false },
   COFFER_E_CONFLICT: { summary: 'A check-and-set write lost to a concurrent writer; read the secret again and retry.', exit: 1, retryable: false },
+  COFFER_E_UNSAFE_NAME: { summary: 'A secret name would change how the child process runs (LD_PRELOAD, NODE_OPTIONS, PATH, ...); rename it or allow it explicitly.', exit: 2, retryable: false },
   COFFER_E_WEAK_SECRET: { summary: 'A value fails the policy of its category and profile; the message lists the failed checks. Choose a stronger value or generate one.', exit: 1, retryable: false },
   COFFER_E_REUSED_VALUE: { summary: 'The new value equals one of the secret\'s last 4 values, which PCI-DSS forbids for passwords.', exit: 1, retryable: false },
   COFFER_E_DECRYPT_FAILED: { summary: 'A stored value failed authenticated decryption (wrong key or altered data); the message names the secret and version.', exit: 3, retryable: false },
