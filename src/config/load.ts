@@ -7,9 +7,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { CofferError } from '../core/errors.js';
+
+/** The YAML parser, loaded only for YAML configs and JSON errors: most runs never pay its start-up cost. */
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 import { configSchema, KNOWN_KEYS, type ConfigFile } from './schema.js';
 import { resolveConfig, type Config } from './resolve.js';
 
@@ -89,9 +92,10 @@ function parseJson(text: string, file: string): unknown {
 
 function parseYamlText(text: string, file: string): unknown {
   try {
-    return parseYaml(text, { prettyErrors: false });
+    return yaml().parse(text, { prettyErrors: false });
   } catch (error) {
     // The parser's code names the problem without quoting the file's content.
+    const { YAMLParseError } = yaml();
     const pos = error instanceof YAMLParseError ? error.linePos?.[0] : undefined;
     const where = pos ? `:${pos.line}:${pos.col}` : '';
     const what = error instanceof YAMLParseError ? ` (${error.code})` : '';
@@ -109,7 +113,7 @@ function jsonErrorPosition(text: string, message: string): string {
     const before = text.slice(0, Number(offset[1]));
     return `:${before.split('\n').length}:${Number(offset[1]) - before.lastIndexOf('\n')}`;
   }
-  const pos = parseDocument(text, { prettyErrors: false }).errors[0]?.linePos?.[0];
+  const pos = yaml().parseDocument(text, { prettyErrors: false }).errors[0]?.linePos?.[0];
   return pos ? `:${pos.line}:${pos.col}` : '';
 }
 
