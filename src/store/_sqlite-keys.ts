@@ -47,7 +47,8 @@ export interface RootKeyChange {
   readonly db: Database.Database;
   readonly storeId: string;
   readonly keyFile: string;
-  readonly keyring: Keyring;
+  /** The current root key, which opens the committed keyring. */
+  readonly root: Buffer;
   readonly macKey: Buffer;
   readonly now: Date;
   readonly actor: string;
@@ -58,7 +59,9 @@ export interface RootKeyChange {
 export async function changeRootKey(change: RootKeyChange, target: RootKeyTarget): Promise<{ root: Buffer; keySource: RootKeySource; keyFile?: string; oldKeyFileBackup?: string }> {
   const { db, storeId, keyFile } = change;
   const reseal = (root: Buffer, salt: string | undefined, detail: string) => db.transaction(() => {
-    db.prepare("UPDATE sealed_keys SET sealed = ? WHERE kind = 'keyring'").run(sealKeyring(root, storeId, change.keyring));
+    // The keyring as committed, not as this process last saw it: another may have rotated it.
+    const keyring = openKeyring(change.root, storeId, sealedKey(db, 'keyring'));
+    db.prepare("UPDATE sealed_keys SET sealed = ? WHERE kind = 'keyring'").run(sealKeyring(root, storeId, keyring));
     db.prepare("UPDATE sealed_keys SET sealed = ? WHERE kind = 'mac'").run(seal(root, change.macKey, macKeyAad(storeId)));
     if (salt !== undefined) db.prepare("UPDATE meta SET value = ? WHERE key = 'salt'").run(salt);
     change.append({ at: change.now.toISOString(), actor: change.actor, action: 'key-change', env: null, name: null, version: null, outcome: 'ok', detail });

@@ -310,13 +310,15 @@ export class SqliteStore implements Store {
    * rewriting any value. Older keyring versions no longer wrap anything and are retired.
    */
   async rotateMasterKey(options: { actor: string }): Promise<{ keyringVersion: number; dataKeys: number }> {
-    return this.mutate(() => {
+    const result = this.mutate(() => {
       const at = this.now();
-      const result = rotateKeyring(this.db, this.id, this.root, at, (id) => this.dataKey(id));
-      this.keyring = result.keyring;
-      this.audit.append({ at: at.toISOString(), actor: options.actor, action: 'key-rotate', env: null, name: null, version: null, outcome: 'ok', detail: `keyring version ${result.keyringVersion}, ${result.dataKeys} data keys re-wrapped` });
-      return { keyringVersion: result.keyringVersion, dataKeys: result.dataKeys };
+      const rotated = rotateKeyring(this.db, this.id, this.root, at, (id) => this.dataKey(id));
+      this.audit.append({ at: at.toISOString(), actor: options.actor, action: 'key-rotate', env: null, name: null, version: null, outcome: 'ok', detail: `keyring version ${rotated.keyringVersion}, ${rotated.dataKeys} data keys re-wrapped` });
+      return rotated;
     });
+    // Only once committed: a rolled-back rotation must not leave memory ahead of the database.
+    this.keyring = result.keyring;
+    return { keyringVersion: result.keyringVersion, dataKeys: result.dataKeys };
   }
 
   /**
@@ -324,11 +326,17 @@ export class SqliteStore implements Store {
    * passphrase. No data key or value is rewritten. Crash-safe: see pendingKeyFile().
    */
   async changeRootKey(target: RootKeyTarget, options: { actor: string }): Promise<{ keySource: RootKeySource; keyFile?: string; oldKeyFileBackup?: string }> {
-    this.audit.flush();
-    const result = await changeRootKey({ db: this.db, storeId: this.id, keyFile: this.keyFile, keyring: this.keyring, macKey: this.macKey, now: this.now(), actor: options.actor, append: (f) => this.audit.append(f) }, target);
+    this.guard(() => this.audit.flush());
+    let result: Awaited<ReturnType<typeof changeRootKey>>;
+    try {
+      result = await changeRootKey({ db: this.db, storeId: this.id, keyFile: this.keyFile, root: this.root, macKey: this.macKey, now: this.now(), actor: options.actor, append: (f) => this.audit.append(f) }, target);
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
     this.root.fill(0);
     this.root = result.root;
     this.source = result.keySource;
+    this.keyring = openKeys(this.db, this.id, this.root).keyring;
     this.reads.clear();
     return { keySource: result.keySource, ...(result.keyFile ? { keyFile: result.keyFile } : {}), ...(result.oldKeyFileBackup ? { oldKeyFileBackup: result.oldKeyFileBackup } : {}) };
   }
@@ -522,8 +530,10 @@ export class SqliteStore implements Store {
       this.sql('UPDATE data_keys SET uses = uses + 1 WHERE id = ?').run(row.id);
       return { id: row.id as number, key: this.dataKey(row.id as number) };
     }
-    // First write, or the nonce budget of the current key is spent: start a new data key.
+    // First write, or the nonce budget of the current key is spent: start a new data key, wrapped
+    // by the keyring as committed now (another process may have rotated it since this one opened).
     const id = ((row?.id as number | undefined) ?? 0) + 1;
+    this.keyring = openKeys(this.db, this.id, this.root).keyring;
     const ring = currentKeyringVersion(this.keyring);
     const key = newKey();
     this.sql('INSERT INTO data_keys (id, keyring_version, wrapped, uses, created_at) VALUES (?, ?, ?, 1, ?)').run(id, ring.version, seal(ring.key, key, dataKeyAad(this.id, id, ring.version)), at);

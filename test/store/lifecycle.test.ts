@@ -131,3 +131,30 @@ test('opening the store purges the deleted secrets whose recovery window has pas
     later.close();
   }
 });
+
+test('a connection opened before another process rotated or re-keyed the store never writes with, or re-seals, an old keyring', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-stale-ring-'));
+  const path = join(dir, 'store.db');
+  const env = { HOME: join(dir, 'home') };
+  (await openSqliteStore({ path, env, create: true })).close();
+  // (a) B rotates the keyring; A, opened before, then creates the first data key.
+  const a = await openSqliteStore({ path, env });
+  const b = await openSqliteStore({ path, env });
+  await b.rotateMasterKey({ actor: 'b' });
+  await a.put('prod', 'FIRST', 'first-value', { actor: 'a' });
+  // (b) A rotates again; B, still holding the older keyring, changes the root key.
+  await a.rotateMasterKey({ actor: 'a' });
+  await b.changeRootKey({ kind: 'key-file' }, { actor: 'b' });
+  await b.put('prod', 'SECOND', 'second-value', { actor: 'b' });
+  a.close();
+  b.close();
+  const reopened = await openSqliteStore({ path, env });
+  try {
+    assert.equal((await reopened.get('prod', 'FIRST', { actor: 't' })).value, 'first-value');
+    assert.equal((await reopened.get('prod', 'SECOND', { actor: 't' })).value, 'second-value');
+    assert.deepEqual(await reopened.rotateMasterKey({ actor: 't' }), { keyringVersion: 4, dataKeys: 1 });
+    assert.equal(reopened.verifyAudit().ok, true);
+  } finally {
+    reopened.close();
+  }
+});
