@@ -67,6 +67,14 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
   const db = openDatabase(options.path);
   try {
     migrate(db);
+    if (!created && isUnfinished(db)) {
+      // A creation interrupted before its keys were sealed (a kill during the passphrase prompt):
+      // it holds nothing, so it is made again rather than reported as damaged.
+      db.close();
+      if (options.create !== true) throw new CofferError('COFFER_E_NOT_FOUND', `The store ${options.path} was never finished (its creation was interrupted); run \`coffer init\` again to create it.`);
+      for (const suffix of ['', '-wal', '-shm']) rmSync(options.path + suffix, { force: true });
+      return openSqliteStore(options);
+    }
     if (created) initialise(db, now());
     const meta = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     const storeId = meta('store_id');
@@ -90,6 +98,13 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
     if (created) for (const suffix of ['', '-wal', '-shm']) rmSync(options.path + suffix, { force: true });
     throw mapSqliteError(error);
   }
+}
+
+/** True for a store file whose creation stopped before its keys were sealed, and which holds no secret. */
+function isUnfinished(db: Database.Database): boolean {
+  const keys = (db.prepare('SELECT COUNT(*) AS n FROM sealed_keys').get() as { n: number }).n;
+  const versions = (db.prepare('SELECT COUNT(*) AS n FROM versions').get() as { n: number }).n;
+  return keys === 0 && versions === 0;
 }
 
 async function newRootKey(options: OpenSqliteStoreOptions, env: Readonly<Record<string, string | undefined>>, keyFile: string, salt: string): Promise<{ key: Buffer; source: RootKeySource }> {

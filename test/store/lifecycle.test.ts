@@ -158,3 +158,22 @@ test('a connection opened before another process rotated or re-keyed the store n
     reopened.close();
   }
 });
+
+test('a store whose creation was interrupted before its keys were sealed is created again by init, and named as unfinished otherwise', async () => {
+  const { createPrivateFile, initialise, migrate, openDatabase } = await import('../../src/store/_sqlite-open.js');
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-unfinished-'));
+  const path = join(dir, 'store.db');
+  createPrivateFile(path);
+  const db = openDatabase(path);
+  migrate(db);
+  initialise(db, new Date());
+  db.close(); // as if killed at the passphrase prompt
+  await assert.rejects(openSqliteStore({ path, env: { COFFER_MASTER_KEY: KEY } }), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND') && /never finished.*coffer init/.test(e.message));
+  const store = await openSqliteStore({ path, env: { COFFER_MASTER_KEY: KEY }, create: true });
+  try {
+    await store.put('dev', 'A', 'value', { actor: 't' });
+    assert.equal((await store.get('dev', 'A', { actor: 't' })).value, 'value');
+  } finally {
+    store.close();
+  }
+});
