@@ -35,11 +35,14 @@ let shared: Promise<SecretManager> | undefined;
  * creation is not kept, so a later call can try again.
  */
 export function getSecretManager(options: SecretManagerOptions = {}): Promise<SecretManager> {
-  shared ??= createSecretManager(options).catch((error: unknown) => {
-    shared = undefined;
+  if (shared !== undefined) return shared;
+  const creating: Promise<SecretManager> = createSecretManager(options).catch((error: unknown) => {
+    // Only forget this attempt: a newer one (after closeSecretManager) stays.
+    if (shared === creating) shared = undefined;
     throw error;
   });
-  return shared;
+  shared = creating;
+  return creating;
 }
 
 /** Closes and forgets the process-wide manager (tests, graceful shutdown). */

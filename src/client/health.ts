@@ -17,6 +17,8 @@ export interface HealthInput {
   readonly failures: number;
   readonly lastCode: string | null;
   readonly circuit: 'closed' | 'open' | 'half-open';
+  /** Entries this far past their TTL are no longer served, so count as not loaded. */
+  readonly maxStalenessMs: number;
 }
 
 /**
@@ -32,7 +34,8 @@ export function buildHealth(input: HealthInput): HealthReport {
   for (const name of names) {
     const definition = input.schema[name];
     const entry = input.cache.get(name);
-    const loaded = entry?.value !== undefined;
+    const servable = entry !== undefined && input.now - entry.expiresAt < input.maxStalenessMs;
+    const loaded = servable && entry.value !== undefined;
     const required = isRequired(definition) && definition !== undefined;
     const stale = entry !== undefined && input.now >= entry.expiresAt;
     if (required && !loaded) requiredOk = false;

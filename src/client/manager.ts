@@ -52,6 +52,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   readonly schema: S;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  private readonly generations = new Map<string, number>();
   private readonly accessLog: AccessLog;
   private readonly circuit: Circuit;
   private readonly settings: Settings;
@@ -114,6 +115,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     const now = this.now();
     if (now >= entry.expiresAt) this.revalidate(name, entry, now);
     this.record(now, 'get', name, entry, now >= entry.expiresAt ? 'stale' : 'cache');
+    if (entry.value === undefined && isRequired(this.schema[name])) throw this.missing(name);
     return entry.value as ValueFor<S, K>;
   }
 
@@ -121,7 +123,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   get<K extends SecretNameOf<S>>(name: K, options?: GetSecretOptions): Promise<ValueFor<S, K>> {
     // The cache hit is answered without an async function's overhead: it is the hot path.
     const entry = options === undefined ? this.cache.get(name) : undefined;
-    if (entry !== undefined) {
+    if (entry !== undefined && entry.value !== undefined) {
       const now = this.now();
       if (now < entry.expiresAt) {
         this.record(now, 'get', name, entry, 'cache');
@@ -135,32 +137,44 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     if (options.version !== undefined || options.stage !== undefined) return (await this.readVersion(name, options)) as ValueFor<S, K>;
     const entry = this.cache.get(name);
     const now = this.now();
-    if (entry !== undefined && !options.bypassCache) {
-      if (now < entry.expiresAt) {
-        this.record(now, 'get', name, entry, 'cache');
-        return entry.value as ValueFor<S, K>;
-      }
+    const servable = entry !== undefined && !options.bypassCache && (entry.value !== undefined || !isRequired(this.schema[name]));
+    if (servable && now < entry.expiresAt) {
+      this.record(now, 'get', name, entry, 'cache');
+      return entry.value as ValueFor<S, K>;
+    }
+    // Past the maximum staleness a read waits for the provider instead of failing for good.
+    if (servable && now - entry.expiresAt < this.settings.maxStalenessMs) {
       this.revalidate(name, entry, now);
       this.record(now, 'get', name, entry, 'stale');
       return entry.value as ValueFor<S, K>;
     }
-    const loaded = await this.load(name);
-    if (loaded.value === undefined && isRequired(this.schema[name])) {
-      throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not set in ${this.provider.location}.`, { details: { name } });
-    }
+    const loaded = await this.load(name, true);
+    if (loaded.value === undefined && isRequired(this.schema[name])) throw this.missing(name);
     return loaded.value as ValueFor<S, K>;
+  }
+
+  private missing(name: string): CofferError {
+    return new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not set in ${this.provider.location}.`, { details: { name } });
   }
 
   /** Writes a secret through the provider and refreshes its cache entry. */
   async set(name: SecretNameOf<S>, value: string): Promise<void> {
     await this.call(() => this.provider.set(name, value, { updatedAt: new Date(this.now()).toISOString() }), `write of ${name}`);
     this.record(this.now(), 'set', name, undefined, 'ok');
-    await this.load(name, true);
+    // A fetch that started before the write must not put the old value back.
+    this.bump(name);
+    this.cache.delete(name);
+    try {
+      await this.load(name, true);
+    } catch {
+      // The write happened; the next read fetches the value again.
+    }
   }
 
   /** Deletes a secret at the provider and forgets it. */
   async delete(name: SecretNameOf<S>): Promise<void> {
     await this.call(() => this.provider.delete(name), `delete of ${name}`);
+    this.bump(name);
     this.cache.delete(name);
     this.record(this.now(), 'delete', name, undefined, 'ok');
   }
@@ -216,7 +230,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   health(): HealthReport {
     return buildHealth({
       schema: this.schema, cache: this.cache, now: this.now(), initialized: this.initialized, source: this.provider.id,
-      lastRefresh: this.lastRefresh, failures: this.failures, lastCode: this.lastCode, circuit: this.circuit.state,
+      lastRefresh: this.lastRefresh, failures: this.failures, lastCode: this.lastCode, circuit: this.circuit.state, maxStalenessMs: this.settings.maxStalenessMs,
     });
   }
 
@@ -257,12 +271,19 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     await this.provider.close();
   }
 
+  /** Marks every fetch of `name` started before now as outdated (after a write or delete). */
+  private bump(name: string): void {
+    this.generations.set(name, (this.generations.get(name) ?? 0) + 1);
+    this.inflight.delete(name);
+  }
+
   /** Fetches `name` (single-flight) and caches it; `force` fetches even when a fetch is not due. */
   private load(name: string, force = false): Promise<CacheEntry> {
     const running = this.inflight.get(name);
     if (running !== undefined) return running;
     const cached = this.cache.get(name);
-    if (cached !== undefined && !force && this.now() < cached.expiresAt) return Promise.resolve(cached);
+    const usable = cached !== undefined && (cached.value !== undefined || !isRequired(this.schema[name]));
+    if (usable && !force && this.now() < cached.expiresAt) return Promise.resolve(cached);
     const work = this.fetch(name).finally(() => this.inflight.delete(name));
     this.inflight.set(name, work);
     return work;
@@ -270,6 +291,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
 
   private async fetch(name: string): Promise<CacheEntry> {
     const previous = this.cache.get(name);
+    const generation = this.generations.get(name) ?? 0;
     let entry: CacheEntry;
     try {
       const record = await this.call(() => this.provider.get(name), `read of ${name}`);
@@ -277,6 +299,12 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
       entry = this.entryFor(name, value, record.metadata.version, record.metadata.source ?? this.provider.id);
       this.record(this.now(), 'get', name, entry, 'ok');
     } catch (error) {
+      // A required secret that vanished keeps its last good value (degraded), like any failed refresh.
+      if (isCofferError(error, 'COFFER_E_NOT_FOUND') && previous?.value !== undefined && isRequired(this.schema[name]) && this.schema[name] !== undefined) {
+        this.record(this.now(), 'get', name, previous, 'not-found', error);
+        this.log({ level: 'warn', message: `Required secret ${name} is no longer in the ${this.provider.id} provider; serving the cached value.`, name, code: error.code });
+        throw error;
+      }
       if (isCofferError(error, 'COFFER_E_NOT_FOUND')) {
         const fallback = this.schema[name]?.default;
         entry = this.entryFor(name, fallback, undefined, fallback === undefined ? this.provider.id : 'default');
@@ -287,6 +315,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
         throw error;
       }
     }
+    if ((this.generations.get(name) ?? 0) !== generation) return entry; // outdated by a write meanwhile
     // Same version and value: keep the entry (no event), only push its expiry.
     if (previous !== undefined && previous.fingerprint === entry.fingerprint && previous.version === entry.version) {
       const renewed = { ...previous, fetchedAt: entry.fetchedAt, expiresAt: entry.expiresAt };
@@ -327,14 +356,16 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
 
   /** A stale entry is refreshed in the background; past the maximum staleness reads fail closed. */
   private revalidate(name: string, entry: CacheEntry, now: number): void {
-    if (now - entry.expiresAt >= this.settings.maxStalenessMs) {
+    const tooOld = now - entry.expiresAt >= this.settings.maxStalenessMs;
+    if (!this.inflight.has(name)) {
+      this.load(name, true).catch((error: unknown) => {
+        const code = error instanceof CofferError ? error.code : 'COFFER_E_UNAVAILABLE';
+        this.log({ level: 'warn', message: `Background refresh of ${name} failed (${code}); ${tooOld ? 'reads fail until it succeeds' : 'serving the cached value'}.`, name, code });
+      });
+    }
+    if (tooOld) {
       throw new CofferError('COFFER_E_UNAVAILABLE', `Secret ${name} could not be refreshed for ${Math.round((now - entry.fetchedAt) / 60_000)} minutes, past the maximum staleness; it is no longer served. Check the ${this.provider.id} provider.`, { details: { name } });
     }
-    if (this.inflight.has(name)) return;
-    this.load(name, true).catch((error: unknown) => {
-      const code = error instanceof CofferError ? error.code : 'COFFER_E_UNAVAILABLE';
-      this.log({ level: 'warn', message: `Background refresh of ${name} failed (${code}); serving the cached value.`, name, code });
-    });
   }
 
   private readVersion(name: string, options: GetSecretOptions): Promise<string> {

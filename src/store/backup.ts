@@ -35,8 +35,6 @@ export interface BackupHeader {
 /** Writes a backup of the whole store (every environment, version and audit entry) to `file`, 0600. */
 export function writeBackup(store: SqliteStore, file: string, options: { actor: string; force?: boolean; now?: Date }): BackupHeader & { file: string; bytes: number; environments: string[] } {
   const summaries = store.secretSummaries();
-  // Recorded first, so the backup holds its own audit entry.
-  store.record({ actor: options.actor, action: 'backup', env: null, detail: `${summaries.length} secrets to ${file}` });
   const { db, macKey, sealedMac, salt } = store.backupMaterial();
   const dir = mkdtempSync(join(tmpdir(), 'coffer-backup-'));
   try {
@@ -51,6 +49,8 @@ export function writeBackup(store: SqliteStore, file: string, options: { actor: 
     const payload = seal(deriveKey(macKey, 'backup'), snapshot, headerLine);
     const bytes = Buffer.concat([Buffer.from(MAGIC), headerLine, payload]);
     writeFileAtomic(file, bytes, { mode: 0o600, mkdirs: true, ...(options.force ? { backup: true } : { exclusive: true }) });
+    // Recorded once the file exists, so the log never claims a backup that was not written.
+    store.record({ actor: options.actor, action: 'backup', env: null, detail: `${summaries.length} secrets to ${file}` });
     return { ...header, file, bytes: bytes.length, environments: [...new Set(summaries.map((s) => s.env))] };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -253,7 +253,7 @@ export class SqliteStore implements Store {
 
   /** Names of the environments that hold at least one secret (deleted ones included). */
   environments(): string[] {
-    return (this.sql('SELECT DISTINCT env FROM secrets ORDER BY env').all() as Row[]).map((r) => r.env as string);
+    return this.guard(() => (this.sql('SELECT DISTINCT env FROM secrets ORDER BY env').all() as Row[]).map((r) => r.env as string));
   }
 
   /** Soft-deletes a secret: it disappears from reads and lists but can be restored until `purgeAfter`. */
@@ -379,7 +379,7 @@ export class SqliteStore implements Store {
 
   /** @internal For backups: the database, MAC key and the root-sealed MAC key blob. */
   backupMaterial(): { db: Database.Database; macKey: Buffer; sealedMac: Buffer; salt: string } {
-    this.audit.flush();
+    this.guard(() => this.audit.flush());
     const sealedMac = (this.sql("SELECT sealed FROM sealed_keys WHERE kind = 'mac'").get() as { sealed: Buffer }).sealed;
     const salt = (this.sql("SELECT value FROM meta WHERE key = 'salt'").get() as { value: string }).value;
     return { db: this.db, macKey: this.macKey, sealedMac, salt };
@@ -399,10 +399,10 @@ export class SqliteStore implements Store {
 
   /** @internal For restores: every secret of the store with its state, without values. */
   secretSummaries(): { env: string; name: string; deleted: boolean; current: number | null; latestAt: string }[] {
-    const rows = this.sql(`SELECT s.env, s.name, s.deleted_at, st.version AS current, MAX(v.created_at) AS latest_at FROM secrets s
+    const rows = this.guard(() => this.sql(`SELECT s.env, s.name, s.deleted_at, st.version AS current, MAX(v.created_at) AS latest_at FROM secrets s
       JOIN versions v ON v.env = s.env AND v.name = s.name
       LEFT JOIN stages st ON st.env = s.env AND st.name = s.name AND st.stage = 'current'
-      GROUP BY s.env, s.name, s.deleted_at, st.version ORDER BY s.env, s.name`).all() as Row[];
+      GROUP BY s.env, s.name, s.deleted_at, st.version ORDER BY s.env, s.name`).all() as Row[]);
     return rows.map((r) => ({ env: r.env as string, name: r.name as string, deleted: r.deleted_at !== null, current: (r.current as number | null) ?? null, latestAt: r.latest_at as string }));
   }
 

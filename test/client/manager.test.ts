@@ -217,3 +217,44 @@ test('redact() masks every value the manager holds, in any log line, and follows
   await manager.refresh();
   assert.equal(manager.redact('new value-of-a-after-rotation-1 here').includes('value-of-a-after-rotation-1'), false);
 });
+
+test('past the maximum staleness reads fail, health is unhealthy, and the first successful refresh serves again', async () => {
+  const { provider, clock, manager } = setup({ maxStalenessMs: 60_000, retry: { attempts: 1 } });
+  await manager.initialize();
+  clock.now += 130_000;
+  provider.faults.push({ kind: 'throw', error: unavailable() });
+  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE'));
+  await tick();
+  assert.equal(manager.health().status, 'unhealthy');
+  assert.equal(manager.health().secrets.A?.loaded, false);
+  // The provider is back: the refresh that value() started (or the next get) serves again.
+  assert.equal(await manager.get('A'), SECRET_A);
+  assert.equal(manager.value('A'), SECRET_A);
+});
+
+test('a required secret never reads as undefined: not cached as missing, and kept when it vanishes at the provider', async () => {
+  const { provider, manager } = setup();
+  provider.values.delete('A');
+  await assert.rejects(manager.get('A'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
+  await assert.rejects(manager.get('A'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'), 'the second read is not a cached undefined');
+  provider.put('A', SECRET_A);
+  await manager.initialize();
+  provider.values.delete('A');
+  const refresh = await manager.refresh();
+  assert.deepEqual(refresh.failed, ['A']);
+  assert.equal(manager.value('A'), SECRET_A, 'last good value kept');
+});
+
+test('bypassCache reads the provider; a write is not undone by a fetch that started before it', async () => {
+  const { provider, manager } = setup();
+  await manager.initialize();
+  provider.put('A', 'value-of-a-changed-outside');
+  assert.equal(await manager.get('A'), SECRET_A);
+  assert.equal(await manager.get('A', { bypassCache: true }), 'value-of-a-changed-outside');
+  // A slow refresh is in flight when the app writes a new value.
+  provider.faults.push({ kind: 'delay', ms: 40 });
+  const refreshing = manager.refresh();
+  await manager.set('A', 'value-of-a-written-by-app');
+  await refreshing;
+  assert.equal(manager.value('A'), 'value-of-a-written-by-app');
+});

@@ -27,6 +27,9 @@ async function sourceStore() {
 test('a backup restores a missing store exactly: values, history, stages and a verifiable audit chain', async () => {
   const { dir, store, file } = await sourceStore();
   const written = writeBackup(store, file, { actor: 'ops' });
+  assert.equal(store.auditEntries({ action: 'backup' }).length, 1);
+  await assert.rejects(async () => writeBackup(store, file, { actor: 'ops' }));
+  assert.equal(store.auditEntries({ action: 'backup' }).length, 1, 'a refused backup is not recorded as one');
   store.close();
   assert.equal(written.secrets, 3);
   assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -42,7 +45,6 @@ test('a backup restores a missing store exactly: values, history, stages and a v
     assert.equal((await restored.get('production', 'DB_PASSWORD', { actor: 't' })).value, `${MARKER}-2`);
     assert.equal((await restored.get('production', 'DB_PASSWORD', { actor: 't', stage: 'previous' })).value, `${MARKER}-1`);
     assert.deepEqual((await restored.history('production', 'DB_PASSWORD')).map((h) => h.actor), ['bob', 'alice']);
-    assert.ok(restored.auditEntries({ action: 'backup' }).length === 1);
     assert.ok(restored.auditEntries({ action: 'restore-backup' }).length === 1);
     assert.equal(restored.verifyAudit().ok, true);
   } finally {
