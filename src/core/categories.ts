@@ -24,6 +24,14 @@ export const CHAR_CLASSES = ['lower', 'upper', 'digit', 'symbol'] as const;
 /** A character class. */
 export type CharClass = (typeof CHAR_CLASSES)[number];
 
+/** One day in milliseconds. */
+export const DAY_MS = 86_400_000;
+
+/** When a value set at `from` is due for rotation, every `rotationDays` days (ISO 8601). */
+export function rotationDeadline(from: Date, rotationDays: number): string {
+  return new Date(from.getTime() + rotationDays * DAY_MS).toISOString();
+}
+
 /** Risk tiers and the rotation period each implies, in days (monthly, quarterly, semi-annual). */
 export const RISK_TIER_DAYS = { high: 30, medium: 90, low: 180 } as const;
 /** A risk tier. */

@@ -5,7 +5,7 @@
  * date it was set and the date its rotation is due; a missing required external value stops
  * everything before anything is written.
  */
-import { CATEGORIES } from '../core/categories.js';
+import { CATEGORIES, rotationDeadline } from '../core/categories.js';
 import { CofferError } from '../core/errors.js';
 import { generateSecret } from '../core/generator.js';
 import { secretsOf, type Config, type ResolvedSecret } from '../config/resolve.js';
@@ -47,8 +47,6 @@ export interface GenerateResult {
   readonly location: string;
   readonly secrets: readonly GenerateOutcome[];
 }
-
-const DAY_MS = 86_400_000;
 
 /** Generates the secrets of one environment; see the module comment. */
 export async function generateSecrets(request: GenerateRequest): Promise<GenerateResult> {
@@ -92,7 +90,7 @@ async function generateInto(provider: Provider, secrets: ResolvedSecret[], reque
       else outcomes.push({ name: secret.name, action: 'skipped', category: secret.category, reason: 'optional external secret with no value supplied' });
       continue;
     }
-    const rotateBy = new Date(now.getTime() + secret.rotationDays * DAY_MS).toISOString();
+    const rotateBy = rotationDeadline(now, secret.rotationDays);
     writes.push({ name: secret.name, value, metadata: { updatedAt: now.toISOString(), rotateBy }, ...(CATEGORIES[secret.category].noReuse ? { noReuse: true } : {}) });
     outcomes.push({ name: secret.name, action: secret.external ? 'supplied' : 'generated', category: secret.category, rotateBy });
   }

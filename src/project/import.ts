@@ -14,7 +14,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CATEGORIES } from '../core/categories.js';
+import { CATEGORIES, rotationDeadline } from '../core/categories.js';
 import { CofferError } from '../core/errors.js';
 import { inferCategory, looksSecret } from '../core/infer.js';
 import { SECRET_NAME } from '../core/names.js';
@@ -80,8 +80,6 @@ export interface ImportResult {
   /** One outcome per name, in file order. */
   readonly secrets: readonly ImportOutcome[];
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Imports a file into an environment; see the module comment.
@@ -206,7 +204,7 @@ function writeFor(entry: ImportedValue, secret: ResolvedSecret | undefined, now:
   const updatedAt = updated.toISOString();
   const rotateByRecorded = entry.metadata?.rotateBy !== undefined && !Number.isNaN(Date.parse(entry.metadata.rotateBy)) ? new Date(Date.parse(entry.metadata.rotateBy)).toISOString() : undefined;
   if (secret === undefined) return { name: entry.name, value: entry.value, metadata: { updatedAt, ...(rotateByRecorded ? { rotateBy: rotateByRecorded } : {}) } };
-  const rotateBy = rotateByRecorded ?? new Date(updated.getTime() + secret.rotationDays * DAY_MS).toISOString();
+  const rotateBy = rotateByRecorded ?? rotationDeadline(updated, secret.rotationDays);
   return { name: entry.name, value: entry.value, metadata: { updatedAt, rotateBy }, ...(CATEGORIES[secret.category].noReuse ? { noReuse: true } : {}) };
 }
 

@@ -7,7 +7,7 @@
  * be a check-and-set against the version the caller last read. The value never leaves this module
  * except into the provider; results and errors carry names, versions and check messages only.
  */
-import { CATEGORIES } from '../core/categories.js';
+import { CATEGORIES, rotationDeadline } from '../core/categories.js';
 import { CofferError } from '../core/errors.js';
 import { validateSecrets, type CheckResult } from '../core/validation/index.js';
 import { getEnvironment, secretsOf, type ResolvedSecret } from '../config/resolve.js';
@@ -42,8 +42,6 @@ export interface SetSecretResult {
   readonly checks: readonly CheckResult[];
 }
 
-const DAY_MS = 86_400_000;
-
 /** Sets one secret; see the module comment. */
 export async function setSecret(request: SetSecretRequest): Promise<SetSecretResult> {
   const { config, environment, name, value } = request;
@@ -63,7 +61,7 @@ export async function setSecret(request: SetSecretRequest): Promise<SetSecretRes
   if (failed.length > 0 && request.force !== true) {
     throw new CofferError('COFFER_E_WEAK_SECRET', `${name} was not written: the value fails the ${env.profile} policy of category ${declared?.category ?? 'generic'} (${failed.map((c) => c.check).join(', ')}): ${failed.map((c) => c.message).join(' ')} Choose a stronger value, or pass --force to store it anyway.`, { details: { name, environment, failed } });
   }
-  const rotateBy = declared === undefined ? undefined : new Date(now.getTime() + declared.rotationDays * DAY_MS).toISOString();
+  const rotateBy = declared === undefined ? undefined : rotationDeadline(now, declared.rotationDays);
   const write: SecretWrite = {
     name, value,
     metadata: { updatedAt: now.toISOString(), ...(rotateBy === undefined ? {} : { rotateBy }) },
