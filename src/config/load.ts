@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import type { z } from 'zod';
+import type { z } from 'zod/v3';
 import { CofferError } from '../core/errors.js';
 
 /** The YAML parser, loaded only for YAML configs and JSON errors: most runs never pay its start-up cost. */
@@ -62,7 +62,7 @@ export function parseConfig(text: string, file: string): Config {
   const raw = file.endsWith('.json') ? parseJson(text, file) : parseYamlText(text, file);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0] as z.core.$ZodIssue;
+    const issue = result.error.issues[0] as z.ZodIssue;
     throw new CofferError('COFFER_E_CONFIG_INVALID', `${file}: ${describeIssue(issue)}`, {
       details: { file, path: issue.path.map(String).join('.') },
     });
@@ -117,7 +117,7 @@ function jsonErrorPosition(text: string, message: string): string {
   return pos ? `:${pos.line}:${pos.col}` : '';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.ZodIssue): string {
   const path = issue.path.map(String);
   const at = path.length === 0 ? 'top level' : path.join('.');
   if (issue.code === 'unrecognized_keys') {
@@ -127,10 +127,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const hint = suggestion ? `did you mean "${suggestion}"?` : `allowed keys: ${known.join(', ')}`;
     return `unknown key "${key}" at ${at}; ${hint}`;
   }
-  if (issue.code === 'invalid_value' && 'values' in issue) {
-    return `${at}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_enum_value') {
+    return `${at}: must be one of ${issue.options.map((v) => JSON.stringify(v)).join(', ')}`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && issue.received === 'undefined') {
     return `${at}: required field is missing; add it (see docs/config.md)`;
   }
   return `${at}: ${issue.message.replace(/^Invalid input: /, '')}; see docs/config.md`;

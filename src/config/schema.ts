@@ -5,7 +5,7 @@
  * docs/config.md. Objects are strict, so a misspelt key is an error that names it, rather than a
  * setting silently ignored.
  */
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ENV_NAME, SECRET_NAME } from '../core/names.js';
 import { CATEGORY_IDS, ENCODINGS, RISK_TIER_DAYS, SECURITY_LEVELS } from '../core/categories.js';
 

@@ -9,7 +9,7 @@
  * secret's update and rotate-by dates live in a `# coffer:` comment directly above it.
  */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { resolve } from 'node:path';
 import { CofferError } from '../core/errors.js';
 import { withFileLock } from '../io/file-lock.js';

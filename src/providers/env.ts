@@ -7,7 +7,7 @@
  * run` and twelve-factor deployments where the platform sets the variables. There are no
  * versions, stages or metadata.
  */
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { CofferError } from '../core/errors.js';
 import type { GetOptions, ProviderFactory, SecretListing, SecretRecord, SecretWrite } from './types.js';
 

@@ -12,7 +12,7 @@
  */
 import { unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { CofferError } from '../core/errors.js';
 import { SECRET_NAME } from '../core/names.js';
 import { writeFileAtomic } from '../io/secure-file.js';

@@ -4,7 +4,7 @@
  * test/providers/registry.test.ts keeps this list, the files, package.json exports and
  * docs/providers/ in agreement.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/v3';
 import { CofferError } from '../core/errors.js';
 import type { Provider, ProviderContext, ProviderFactory } from './types.js';
 

@@ -6,7 +6,7 @@
  */
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { CofferError, isCofferError } from '../core/errors.js';
 import { ENV_NAME } from '../core/names.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
