@@ -12,7 +12,7 @@ export interface AuditFields {
   readonly at: string;
   /** Who: OS user, token name or `coffer` for internal work. */
   readonly actor: string;
-  /** read, write, stage, delete, restore, destroy, export, import, key-rotate, decrypt-failed, ... */
+  /** read, write, stage, unstage, delete, restore, destroy, export, import, key-rotate, decrypt-failed, ... */
   readonly action: string;
   readonly env: string | null;
   readonly name: string | null;

@@ -11,7 +11,8 @@ import { CofferError, isCofferError } from '../core/errors.js';
 import { ENV_NAME } from '../core/names.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import type { PutOptions, VersionInfo } from '../store/types.js';
-import type { GetOptions, ProviderAuditEvent, ProviderFactory, SecretListing, SecretMetadata, SecretRecord, SecretWrite } from './types.js';
+import type { Stage } from '../core/stages.js';
+import type { GetOptions, PendingWriteOptions, ProviderAuditEvent, ProviderFactory, SecretListing, SecretMetadata, SecretRecord, SecretWrite } from './types.js';
 
 /** Validates `StoreOptions` as written in a config file. */
 export const optionsSchema = z.object({
@@ -89,8 +90,7 @@ export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {},
     async get(name: string, getOptions: GetOptions = {}): Promise<SecretRecord> {
       const s = await readable();
       if (s === undefined) throw absent(name);
-      const version = getOptions.version === undefined ? undefined : Number(getOptions.version);
-      if (version !== undefined && !(Number.isInteger(version) && version > 0)) throw new CofferError('COFFER_E_USAGE', `Store versions are whole numbers from 1, not "${getOptions.version}".`);
+      const version = getOptions.version === undefined ? undefined : storeVersion(getOptions.version);
       const record = await s.get(env, name, { actor, ...(version === undefined ? {} : { version }), ...(getOptions.stage ? { stage: getOptions.stage } : {}) });
       return { name, value: record.value, metadata: metadataOf(record) };
     },
@@ -112,7 +112,21 @@ export const createStoreProvider: ProviderFactory<StoreOptions> = (options = {},
     async versions(name: string): Promise<SecretListing[]> {
       const s = await readable();
       if (s === undefined) throw absent(name);
-      return (await s.history(env, name)).map((info) => ({ name, metadata: metadataOf(info) }));
+      return (await s.history(env, name)).map((info) => ({ name, metadata: { ...metadataOf(info), stages: info.stages } }));
+    },
+    async putPending(name: string, value: string, pendingOptions: PendingWriteOptions = {}): Promise<string> {
+      const options = putOptions(actor, { name, value, ...(pendingOptions.metadata ? { metadata: pendingOptions.metadata } : {}) });
+      return String((await (await store(true)).put(env, name, value, { ...options, stage: 'pending' })).version);
+    },
+    async moveStage(name: string, stage: Stage, version: string): Promise<void> {
+      const s = await readable();
+      if (s === undefined) throw absent(name);
+      await s.moveStage(env, name, stage, storeVersion(version), { actor });
+    },
+    async clearStage(name: string, stage: Exclude<Stage, 'current'>): Promise<void> {
+      const s = await readable();
+      if (s === undefined) throw absent(name);
+      await s.clearStage(env, name, stage, { actor });
     },
     async reusedValues(names: readonly string[], depth: number): Promise<ReadonlySet<string>> {
       const s = await readable();
@@ -141,6 +155,13 @@ function putOptions(actor: string, write: SecretWrite): PutOptions {
     ...(metadata?.rotateBy ? { rotateBy: metadata.rotateBy } : {}),
     ...(write.noReuse ? { noReuse: true } : {}),
   };
+}
+
+/** A version id as the store numbers them: a whole number from 1. */
+function storeVersion(id: string): number {
+  const version = Number(id);
+  if (!(Number.isInteger(version) && version > 0)) throw new CofferError('COFFER_E_USAGE', `Store versions are whole numbers from 1, not "${id}".`);
+  return version;
 }
 
 function metadataOf(info: VersionInfo): SecretMetadata {

@@ -42,6 +42,8 @@ export interface SecretMetadata {
    * secret came from; absent when a single provider answers.
    */
   readonly source?: string;
+  /** The stages this version carries, where the provider has stages (`versions` listings). */
+  readonly stages?: readonly Stage[];
 }
 
 /** A secret as read from a provider. */
@@ -79,6 +81,17 @@ export interface ProviderAuditEvent {
   readonly name?: string;
   /** Value-free detail: a count, a format, a destination path. */
   readonly detail?: string;
+}
+
+/** Options of {@link Provider.putPending}. */
+export interface PendingWriteOptions {
+  /**
+   * The rotation's idempotency token (AWS's ClientRequestToken): a provider that supports one
+   * writes nothing new when a version was already made with this token and returns its id.
+   */
+  readonly token?: string;
+  /** Metadata to record with the value. */
+  readonly metadata?: SecretWrite['metadata'];
 }
 
 /** Options of {@link Provider.get}. */
@@ -120,6 +133,23 @@ export interface Provider {
    * fingerprints answer without decrypting old values.
    */
   reusedValues?(names: readonly string[], depth: number): Promise<ReadonlySet<string>>;
+  /**
+   * Writes `value` as a new version carrying only `pending` (the create step of a rotation):
+   * readers keep getting `current`. Returns the new version's id. Needs `stages`.
+   */
+  putPending?(name: string, value: string, options?: PendingWriteOptions): Promise<string>;
+  /**
+   * Points `stage` at `version`. Making a version `current` moves the old current to `previous`
+   * and clears `pending` when it was on that version (a rotation's finish step, or a rollback).
+   * COFFER_E_NOT_FOUND when the version does not exist. Needs `stages`.
+   */
+  moveStage?(name: string, stage: Stage, version: string): Promise<void>;
+  /**
+   * Takes `stage` off whatever version carries it: discards a rotation's pending value, or ends
+   * a grace period by retiring `previous`. Nothing happens when no version carries it. The
+   * version itself stays in history. Needs `stages`.
+   */
+  clearStage?(name: string, stage: Exclude<Stage, 'current'>): Promise<void>;
   /** Releases what the provider holds open (files, connections, keys in memory). Idempotent. */
   close(): Promise<void>;
 }

@@ -320,6 +320,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Takes `stage` off the version carrying it; the version stays in history. */
+  async clearStage(env: string, name: string, stage: Exclude<Stage, 'current'>, options: { actor: string }): Promise<void> {
+    this.mutate(() => {
+      const version = this.stageVersion(env, name, stage);
+      if (version === undefined) return;
+      this.sql('DELETE FROM stages WHERE env = ? AND name = ? AND stage = ?').run(env, name, stage);
+      this.audit.append({ at: this.now().toISOString(), actor: options.actor, action: 'unstage', env, name, version, outcome: 'ok', detail: stage });
+    });
+  }
+
   /**
    * Rotates the master key: adds a keyring version and re-wraps every data key with it, without
    * rewriting any value. Older keyring versions no longer wrap anything and are retired.

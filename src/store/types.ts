@@ -170,6 +170,13 @@ export interface Store {
   moveStage(env: string, name: string, stage: Stage, version: number, options: ActorOptions): Promise<VersionInfo>;
 
   /**
+   * Takes `stage` off the version carrying it (discarding a rotation's pending value, or
+   * retiring `previous` when a grace period ends); the version stays in history. Nothing
+   * happens when no version carries it. Audited as `unstage` when something changed.
+   */
+  clearStage(env: string, name: string, stage: Exclude<Stage, 'current'>, options: ActorOptions): Promise<void>;
+
+  /**
    * Of `names`, those whose current value equals one of the `depth` (default 4) versions before
    * it. Compared by keyed fingerprint in constant time; no old value is decrypted.
    */

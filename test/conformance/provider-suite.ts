@@ -165,6 +165,35 @@ export function describeProviderConformance(name: string, makeProvider: () => Pr
       assert.equal((await provider.get(ALPHA, { stage: 'current' })).value, 'newer staged value 72');
     }));
 
+    test('stages: a pending version stays invisible until it is made current; clearing pending discards it', run(['write', 'stages'], async ({ provider }) => {
+      const { putPending, moveStage, clearStage } = provider;
+      assert.ok(putPending && moveStage && clearStage, 'a provider with stages implements putPending, moveStage and clearStage');
+      await provider.set(ALPHA, 'live staged value 81');
+      const pending = await putPending.call(provider, ALPHA, 'pending staged value 82', { token: 'conformance-token-0001-0001-000000000001' });
+      assert.equal((await provider.get(ALPHA)).value, 'live staged value 81', 'readers keep the current value');
+      assert.equal((await provider.get(ALPHA, { stage: 'pending' })).value, 'pending staged value 82');
+      await moveStage.call(provider, ALPHA, 'current', pending);
+      assert.equal((await provider.get(ALPHA)).value, 'pending staged value 82');
+      assert.equal((await provider.get(ALPHA, { stage: 'previous' })).value, 'live staged value 81');
+      await expectCode(provider.get(ALPHA, { stage: 'pending' }), 'COFFER_E_NOT_FOUND', ['pending staged value 82']);
+      // A rollback moves current back; a second pending is discarded by clearStage.
+      const previous = (await provider.get(ALPHA, { stage: 'previous' })).metadata.version;
+      assert.ok(previous !== undefined);
+      await moveStage.call(provider, ALPHA, 'current', previous);
+      assert.equal((await provider.get(ALPHA)).value, 'live staged value 81');
+      await putPending.call(provider, ALPHA, 'discarded staged value 83', { token: 'conformance-token-0002-0002-000000000002' });
+      await clearStage.call(provider, ALPHA, 'pending');
+      await expectCode(provider.get(ALPHA, { stage: 'pending' }), 'COFFER_E_NOT_FOUND', ['discarded staged value 83']);
+      await clearStage.call(provider, ALPHA, 'pending');
+      await clearStage.call(provider, ALPHA, 'previous');
+      await expectCode(provider.get(ALPHA, { stage: 'previous' }), 'COFFER_E_NOT_FOUND', ['pending staged value 82']);
+      assert.equal((await provider.get(ALPHA)).value, 'live staged value 81', 'clearing other stages leaves current alone');
+      if (provider.versions) {
+        const listed = await provider.versions(ALPHA);
+        assert.ok(listed.some((v) => v.metadata.stages?.includes('current')), 'versions say which stage each version carries');
+      }
+    }));
+
     test('capabilities it does not declare are refused with COFFER_E_UNSUPPORTED', run([], async ({ provider }) => {
       const { capabilities } = provider;
       if (!capabilities.versions) await expectCode(provider.get(ALPHA, { version: '1' }), 'COFFER_E_UNSUPPORTED', []);

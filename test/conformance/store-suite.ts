@@ -132,6 +132,12 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       const moves = await store.auditEntries({ action: 'stage' });
       assert.deepEqual(moves.map((e) => [e.actor, e.name, e.version, e.outcome]), [['rotation', 'DB_PASSWORD', 3, 'ok'], ['ops', 'DB_PASSWORD', 2, 'ok']]);
       assert.ok(moves.every((e) => e.detail?.includes('current')), 'a stage move names the stage');
+      // Ending the grace period: previous is retired, the version stays in history.
+      await store.clearStage('prod', 'DB_PASSWORD', 'previous', { actor: 'rotation' });
+      await refused(() => store.get('prod', 'DB_PASSWORD', { actor: 'a', stage: 'previous' }), 'COFFER_E_NOT_FOUND', ['new-3']);
+      await store.clearStage('prod', 'DB_PASSWORD', 'pending', { actor: 'rotation' });
+      assert.deepEqual((await store.history('prod', 'DB_PASSWORD')).map((h) => [h.version, h.stages]), [[3, []], [2, ['current']], [1, []]]);
+      assert.deepEqual((await store.auditEntries({ action: 'unstage' })).map((e) => [e.version, e.detail]), [[3, 'previous']], 'only a change is audited');
     }));
 
     test('history is newest first with actor, date and rotate-by; list holds the current version of each live secret, sorted, without values', run({}, async ({ store, clock, clocked }) => {
