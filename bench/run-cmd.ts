@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const BIN = resolve('dist/cli/bin.js');
+const BIN = resolve('dist/cli/coffer.cjs');
 const DOTENVX = resolve('node_modules/@dotenvx/dotenvx/src/cli/dotenvx.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const SECRETS = 100;

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { generateSecret } from '../src/core/generator.js';
 import { ENCODINGS } from '../src/core/categories.js';
 
-const BIN = resolve('dist/cli/bin.js');
+const BIN = resolve('dist/cli/coffer.cjs');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 
 function timeCommand(args: string[], cwd: string): number {

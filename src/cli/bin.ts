@@ -1,7 +1,9 @@
 #!/usr/bin/env -S node --
 /**
  * The `coffer` executable: hands argv to the CLI and sets the exit code. Kept tiny so that
- * start-up cost is only what main.ts needs to declare the commands.
+ * start-up cost is only what main.ts needs to declare the commands. The build bundles it, with
+ * what it imports, into dist/cli/coffer.cjs (scripts/bundle-cli.mjs), so it avoids top-level
+ * await, which CommonJS does not have.
  *
  * The `--` in the shebang ends Node's own option parsing: Node 20 otherwise takes a script
  * argument `--env-file PATH` for its own flag and exits 9 when PATH does not exist
@@ -9,4 +11,6 @@
  */
 import { main } from './main.js';
 
-process.exitCode = await main(process.argv);
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -55,6 +55,11 @@ export interface RunRequest {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Actor and passphrase prompt for providers that need them. */
   readonly access?: AccessOptions;
+  /**
+   * The run is watched (--watch): record the provider's versions so that polls can skip reading
+   * values while no version moved. A run that is not watched skips that listing.
+   */
+  readonly watch?: boolean;
 }
 
 /** One secret to inject. */
@@ -168,7 +173,7 @@ function selectSecrets(request: RunRequest): ResolvedSecret[] {
 
 async function collectFrom(provider: Provider, declared: readonly ResolvedSecret[], request: RunRequest): Promise<RunEnvironment> {
   // Versions first: a write landing while values are read then shows as a newer version next time.
-  const versions = provider.capabilities.versions && provider.capabilities.list ? versionsOf(await provider.list()) : undefined;
+  const versions = request.watch === true && provider.capabilities.versions && provider.capabilities.list ? versionsOf(await provider.list()) : undefined;
   const stored = await readValues(provider, declared.map((s) => s.name));
   const missing = declared.filter((s) => s.required && !stored.has(s.name)).map((s) => s.name).sort();
   if (missing.length > 0) {

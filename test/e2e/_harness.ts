@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Path of the built CLI entry. */
-export const BIN = resolve('dist/cli/bin.js');
+export const BIN = resolve('dist/cli/coffer.cjs');
 
 /** What one run of the binary produced. */
 export interface RunResult {

@@ -189,7 +189,7 @@ test('on a terminal an external secret is prompted for with echo off', async (t)
       config.secrets.STRIPE_API_KEY = { category: 'api_key', external: true, description: 'Stripe key' };
     });
     const typed = 'sk_live_typedOnTheTerminal_9f8e7d';
-    const child = spawn('script', ['-qec', `${process.execPath} ${join(process.cwd(), 'dist/cli/bin.js')} generate --only STRIPE_API_KEY`, '/dev/null'], {
+    const child = spawn('script', ['-qec', `${process.execPath} ${join(process.cwd(), 'dist/cli/coffer.cjs')} generate --only STRIPE_API_KEY`, '/dev/null'], {
       cwd: box.dir, env: { PATH: process.env.PATH ?? '', HOME: box.home, NO_COLOR: '1', TERM: 'dumb' },
     });
     let output = '';

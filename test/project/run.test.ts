@@ -140,7 +140,7 @@ describe('watching for changes', () => {
     const p = project('store');
     try {
       await p.put({ JWT_SECRET: JWT, DB_PASSWORD: DB });
-      const first = await collectRunEnvironment(p.request());
+      const first = await collectRunEnvironment(p.request({ watch: true }));
       const reads = async () => {
         const store = await openSqliteStore({ path: join(p.dir, '.coffer', 'store.db'), env: p.access.env });
         try {
@@ -149,14 +149,15 @@ describe('watching for changes', () => {
           store.close();
         }
       };
+      assert.equal((await collectRunEnvironment(p.request())).versions, undefined, 'a run that is not watched does not list versions');
       const before = await reads();
       assert.ok(before >= 2, 'collecting read (and audited) the values');
-      assert.equal(await pollRunEnvironment(p.request(), first), undefined);
+      assert.equal(await pollRunEnvironment(p.request({ watch: true }), first), undefined);
       assert.equal(await reads(), before, 'an idle poll decrypts nothing');
       await p.put({ JWT_SECRET: JWT });
-      assert.equal(await pollRunEnvironment(p.request(), first), undefined, 'same value, new version');
+      assert.equal(await pollRunEnvironment(p.request({ watch: true }), first), undefined, 'same value, new version');
       await p.put({ DB_PASSWORD: `${DB}-2` });
-      const next = await pollRunEnvironment(p.request(), first);
+      const next = await pollRunEnvironment(p.request({ watch: true }), first);
       assert.ok(next);
       assert.deepEqual(changedSecrets(first, next), ['DB_PASSWORD']);
       assert.equal(next.secrets.find((s) => s.name === 'DB_PASSWORD')?.value, `${DB}-2`);

@@ -30,6 +30,7 @@ export async function run(options: RunCliOptions): Promise<number> {
   const request: RunRequest = {
     config, environment, access: cliAccess({}),
     mount: options.mount !== undefined,
+    watch: intervalMs !== undefined,
     ...(options.only === undefined ? {} : { only: options.only }),
     ...(options.allowEnv === undefined ? {} : { allowEnv: options.allowEnv }),
   };
