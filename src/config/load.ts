@@ -141,6 +141,7 @@ function knownKeysAt(path: readonly string[]): readonly string[] {
   if (path[0] === 'environments' && path.length === 2) return KNOWN_KEYS.environment;
   if (path[0] === 'secrets' && path.length === 2) return KNOWN_KEYS.secret;
   if (path[0] === 'secrets' && path[2] === 'generator') return KNOWN_KEYS.generator;
+  if (path[0] === 'secrets' && path[2] === 'rotation' && path.length === 3) return KNOWN_KEYS.rotation;
   return [];
 }
 

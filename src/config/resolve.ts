@@ -38,6 +38,30 @@ export interface ResolvedSecret {
   readonly riskTier: RiskTier;
   /** Environments the secret exists in; undefined means all. */
   readonly environments?: readonly string[];
+  /** How `coffer rotate` rotates it, as configured (`rotation` key); see docs/rotation.md. */
+  readonly rotation?: RotationSettings;
+}
+
+/** A secret's `rotation` config, with the grace period in milliseconds. */
+export interface RotationSettings {
+  /** The rotator id; absent: the default for the category. */
+  readonly rotator?: string;
+  /** The rotator's options, references not yet resolved. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** How long `previous` stays valid after a rotation; absent: the command's default (1 hour). */
+  readonly graceMs?: number;
+  /** Checked after the target accepted the new value: an HTTP URL expecting 2xx, or a command exiting 0. */
+  readonly healthCheck?: { readonly url?: string; readonly command?: readonly string[]; readonly timeoutMs: number };
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of a duration written as `90s`, `30m`, `1h`, `2d`, `250ms` or `0` (checked by DURATION). */
+export function durationMs(text: string): number {
+  if (text === '0') return 0;
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (match === null) throw new CofferError('COFFER_E_USAGE', `"${text}" is not a duration; write it as 90s, 30m, 1h or 2d.`);
+  return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
 }
 
 /** The resolved project config. */
@@ -119,6 +143,19 @@ function resolveSecret(name: string, entry: SecretEntry, file: string, envNames:
     rotationDays: entry.rotationDays ?? (entry.riskTier === undefined ? policy.rotationDays : RISK_TIER_DAYS[riskTier]),
     riskTier,
     ...(entry.environments === undefined ? {} : { environments: entry.environments }),
+    ...(entry.rotation === undefined ? {} : { rotation: rotationSettings(entry.rotation) }),
+  };
+}
+
+function rotationSettings(entry: NonNullable<SecretEntry['rotation']>): RotationSettings {
+  const check = entry.healthCheck;
+  return {
+    ...(entry.rotator === undefined ? {} : { rotator: entry.rotator }),
+    options: entry.options ?? {},
+    ...(entry.grace === undefined ? {} : { graceMs: durationMs(entry.grace) }),
+    ...(check === undefined ? {} : {
+      healthCheck: { ...(check.url ? { url: check.url } : {}), ...(check.command ? { command: check.command } : {}), timeoutMs: durationMs(check.timeout ?? '10s') },
+    }),
   };
 }
 

@@ -18,6 +18,27 @@ const generatorSchema = z
   })
   .strict();
 
+/** A duration as written in config and flags: `90s`, `30m`, `1h`, `2d`, or `0` for none. */
+export const DURATION = /^(0|\d{1,6}(ms|s|m|h|d))$/;
+
+const healthCheckSchema = z
+  .object({
+    url: z.string().url().optional(),
+    command: z.array(z.string().min(1)).min(1).optional(),
+    timeout: z.string().regex(DURATION, 'a duration such as 10s').optional(),
+  })
+  .strict()
+  .refine((h) => (h.url === undefined) !== (h.command === undefined), 'give exactly one of "url" or "command"');
+
+const rotationSchema = z
+  .object({
+    rotator: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a rotator id is lower-case kebab-case, e.g. "postgres"').optional(),
+    options: z.record(z.string(), z.unknown()).optional(),
+    grace: z.string().regex(DURATION, 'a duration such as 1h, 30m or 0').optional(),
+    healthCheck: healthCheckSchema.optional(),
+  })
+  .strict();
+
 const secretSchema = z
   .object({
     category: z.enum(CATEGORY_IDS).optional(),
@@ -30,6 +51,7 @@ const secretSchema = z
     rotationDays: z.number().int().min(1).max(3650).optional(),
     riskTier: z.enum(Object.keys(RISK_TIER_DAYS) as [keyof typeof RISK_TIER_DAYS, ...(keyof typeof RISK_TIER_DAYS)[]]).optional(),
     environments: z.array(z.string().regex(ENV_NAME)).min(1).optional(),
+    rotation: rotationSchema.optional(),
   })
   .strict();
 
@@ -68,4 +90,5 @@ export const KNOWN_KEYS = {
   environment: Object.keys(environmentSchema.shape),
   secret: Object.keys(secretSchema.shape),
   generator: Object.keys(generatorSchema.shape),
+  rotation: Object.keys(rotationSchema.shape),
 } as const;

@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   COFFER_E_REFERENCE_INVALID: { summary: 'A value holds a `${...}` reference Coffer cannot read: an unknown kind, a bad name, no closing brace, or an expansion past the size limit; the message names the secret and the position.', exit: 2, retryable: false },
   COFFER_E_REFERENCE_MISSING: { summary: 'A `${secret:NAME}` or `${env:NAME}` reference points to a secret or environment variable that has no value; the message names both.', exit: 2, retryable: false },
   COFFER_E_REFERENCE_CYCLE: { summary: 'Secrets refer to each other in a loop; the message names the whole cycle (A -> B -> A).', exit: 2, retryable: false },
+  COFFER_E_ROTATION_FAILED: { summary: 'A rotation step failed; the rotation was rolled back (the target keeps the old credential) or, when even that failed, the message says what to run next.', exit: 1, retryable: false },
+  COFFER_E_ROTATION_IN_PROGRESS: { summary: 'The secret is being rotated by another process, or its last rotation is still in its grace period; wait, or end the grace period with `coffer rotate --finalize`.', exit: 1, retryable: true },
   COFFER_E_INTERNAL: { summary: 'An unexpected internal failure; please report it.', exit: 3, retryable: false },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -1,0 +1,328 @@
+/**
+ * The rotation engine: rotates one secret through the four steps of the AWS Secrets Manager
+ * protocol (create the new value as `pending`, set it at the target, test it, finish by making
+ * it `current`), then, once the grace period is over, revokes the old credential at the target
+ * and retires `previous`.
+ *
+ * Crash safety: the journal (journal.ts) is written before and after every step and the provider
+ * holds every value under a stage, so after a kill at any instant the next run repeats the step
+ * that was in flight (every rotator step is idempotent) and carries on, or rolls back. The old
+ * value is never dropped before the new one is stored, applied and tested: `current` moves only
+ * after the test passed. A failed set or test rolls back at once: the target gets the old
+ * credential back and `pending` is discarded. A file lock per secret stops a second process
+ * from rotating the same secret at the same time.
+ *
+ * Values pass between the provider and the rotator only; no value reaches the journal, the
+ * audit log, an error or the outcome.
+ */
+import { randomUUID } from 'node:crypto';
+import { rotationDeadline } from '../core/categories.js';
+import { CofferError, isCofferError } from '../core/errors.js';
+import type { ResolvedSecret } from '../config/resolve.js';
+import { withFileLock } from '../io/file-lock.js';
+import type { Provider } from '../providers/types.js';
+import { runHealthCheck } from './health-check.js';
+import { journalPath, readJournal, removeJournal, writeJournal, type JournalEntry, type RotationPhase } from './journal.js';
+import type { RotationSubject, Rotator, RotationValues } from './types.js';
+
+/** What the engine needs to rotate the secrets of one environment. */
+export interface RotationEngineOptions {
+  /** The environment's provider; it must declare `stages`. */
+  readonly provider: Provider;
+  /** The project root (the journal lives under `.coffer/rotation/`). */
+  readonly root: string;
+  readonly environment: string;
+  readonly profile: 'production' | 'development';
+  /** Opens the rotator configured for a secret. */
+  rotatorFor(secret: ResolvedSecret): Promise<Rotator>;
+  /** A new random value meeting the secret's policy. */
+  generate(secret: ResolvedSecret): string;
+  /** Environment variables (health check commands, failpoints). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly now?: () => Date;
+  /** Reports a step as it starts, for progress on stderr; value-free. */
+  readonly progress?: (name: string, step: string) => void;
+}
+
+/** Options of {@link RotationEngine.rotate}. */
+export interface RotateOptions {
+  /** How long `previous` stays valid; 0 retires it at finish. */
+  readonly graceMs: number;
+  /** An incident: no grace, the old credential is revoked at once, and the audit log says why. */
+  readonly compromised?: boolean;
+}
+
+/** What happened to one secret, value-free: the rotation report's row. */
+export interface RotationOutcome {
+  readonly name: string;
+  /**
+   * `rotated`: the new value is current (and the old one valid until `graceUntil`);
+   * `retired`: the old credential was revoked and `previous` cleared; `resumed`: an interrupted
+   * rotation was finished; `rolled-back`: a rotation was undone; `in-grace`: nothing to do yet.
+   */
+  readonly status: 'rotated' | 'retired' | 'resumed' | 'rolled-back' | 'in-grace';
+  readonly fromVersion?: string;
+  readonly toVersion?: string;
+  readonly graceUntil?: string;
+  /** Milliseconds per step. */
+  readonly steps: Readonly<Record<string, number>>;
+  /** Value-free notes (an overlapping-less target, an incident recorded). */
+  readonly notes: readonly string[];
+}
+
+/** Rotates secrets of one environment; see the module comment for the guarantees. */
+export class RotationEngine {
+  private readonly provider: Provider;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: RotationEngineOptions) {
+    this.provider = options.provider;
+    this.now = options.now ?? (() => new Date());
+    if (!options.provider.capabilities.stages) {
+      throw new CofferError('COFFER_E_UNSUPPORTED', `Rotation needs a provider that keeps stages (current, previous, pending), such as store or aws-secrets-manager; environment "${options.environment}" uses ${options.provider.id}. Move it with \`coffer migrate\` first.`);
+    }
+  }
+
+  /**
+   * Rotates `secret`. An interrupted rotation of it is finished (or rolled back) instead; an
+   * earlier rotation whose grace period is over is retired first; one still in its grace period
+   * is refused (COFFER_E_ROTATION_IN_PROGRESS) unless this rotation is for a compromise.
+   */
+  async rotate(secret: ResolvedSecret, options: RotateOptions): Promise<RotationOutcome> {
+    return this.locked(secret, async (rotator) => {
+      const open = readJournal(this.options.root, this.options.environment, secret.name);
+      const notes: string[] = [];
+      if (open !== undefined && open.phase !== 'finished') return this.resume(open, secret, rotator, 'resumed');
+      if (open !== undefined) {
+        if (!options.compromised && !this.graceOver(open)) {
+          throw new CofferError('COFFER_E_ROTATION_IN_PROGRESS', `${secret.name} was rotated at ${open.updatedAt} and its old value stays valid until ${open.graceUntil ?? 'the grace period ends'}; rotate it again after that, or end the grace period now with \`coffer rotate ${this.options.environment} --finalize ${secret.name}\`.`, { details: { name: secret.name } });
+        }
+        await this.retire(open, secret, rotator, {});
+        notes.push(`the previous rotation's old value (version ${open.fromVersion}) was retired first`);
+      }
+      return this.start(secret, rotator, options, notes);
+    });
+  }
+
+  /** Ends grace periods: retires `previous` of `secret` when its grace is over, or at once with `force`. */
+  async finalize(secret: ResolvedSecret, force: boolean): Promise<RotationOutcome | undefined> {
+    return this.locked(secret, async (rotator) => {
+      const open = readJournal(this.options.root, this.options.environment, secret.name);
+      if (open === undefined) return undefined;
+      if (open.phase !== 'finished') return this.resume(open, secret, rotator, 'resumed');
+      if (!force && !this.graceOver(open)) return { name: secret.name, status: 'in-grace', fromVersion: open.fromVersion, ...(open.pendingVersion ? { toVersion: open.pendingVersion } : {}), ...(open.graceUntil ? { graceUntil: open.graceUntil } : {}), steps: {}, notes: [] };
+      return this.retire(open, secret, rotator, {});
+    });
+  }
+
+  /**
+   * Undoes the last rotation of `secret` during its grace period: the target accepts the old
+   * credential again and refuses the new one, the old version becomes `current` again, and the
+   * new one keeps no stage. After the grace period the old credential is revoked and this is
+   * refused: rotate again instead.
+   */
+  async rollback(secret: ResolvedSecret): Promise<RotationOutcome> {
+    return this.locked(secret, async (rotator) => {
+      const open = readJournal(this.options.root, this.options.environment, secret.name);
+      if (open === undefined) {
+        throw new CofferError('COFFER_E_USAGE', `${secret.name} has no rotation to roll back: its old value was retired at the end of the grace period, or it was never rotated. Rotate it again with \`coffer rotate ${this.options.environment} ${secret.name}\`.`);
+      }
+      if (open.phase !== 'finished') return this.resume({ ...open, phase: 'rolling-back', reason: open.reason ?? 'rollback asked for' }, secret, rotator, 'rolled-back');
+      const started = Date.now();
+      const subject = this.subject(secret);
+      const values = { current: await this.value(secret.name, open.fromVersion), pending: await this.value(secret.name, open.pendingVersion as string) };
+      this.progress(secret.name, 'rollback');
+      await rotator.rollback(subject, values);
+      await this.stage(() => this.provider.moveStage?.(secret.name, 'current', open.fromVersion));
+      await this.stage(() => this.provider.clearStage?.(secret.name, 'previous'));
+      removeJournal(this.options.root, this.options.environment, secret.name);
+      await this.audit('rotate-rollback', secret.name, `version ${open.pendingVersion ?? '?'} -> ${open.fromVersion}`);
+      return { name: secret.name, status: 'rolled-back', fromVersion: open.pendingVersion as string, toVersion: open.fromVersion, steps: { rollback: Date.now() - started }, notes: [] };
+    });
+  }
+
+  private async start(secret: ResolvedSecret, rotator: Rotator, options: RotateOptions, notes: string[]): Promise<RotationOutcome> {
+    const current = await this.provider.get(secret.name);
+    const fromVersion = current.metadata.version;
+    if (fromVersion === undefined) throw new CofferError('COFFER_E_UNSUPPORTED', `${this.provider.id} reported no version for ${secret.name}; rotation needs versions.`);
+    const at = this.now().toISOString();
+    const compromised = options.compromised === true;
+    const graceMs = compromised ? 0 : options.graceMs;
+    let journal = this.write({ format: 1, token: randomUUID(), environment: this.options.environment, name: secret.name, rotator: rotator.id, phase: 'creating', fromVersion, graceMs, compromised, startedAt: at, updatedAt: at });
+    const steps: Record<string, number> = {};
+    const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+      this.progress(secret.name, step);
+      const t0 = Date.now();
+      try {
+        return await work();
+      } finally {
+        steps[step] = Date.now() - t0;
+      }
+    };
+    const value = await timed('create', () => rotator.create({ subject: this.subject(secret), current: current.value, generate: () => this.options.generate(secret) }));
+    const pendingVersion = await timed('store', async () => {
+      // Anything left under `pending` belongs to no journal (a crash before the journal said
+      // otherwise): it was never applied, so it is discarded.
+      await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
+      const rotateBy = rotationDeadline(this.now(), secret.rotationDays);
+      return (await this.provider.putPending?.(secret.name, value, { token: journal.token, metadata: { rotateBy } })) as string;
+    });
+    this.failpoint('after-create');
+    journal = this.write({ ...journal, phase: 'created', pendingVersion });
+    const outcome = await this.advance(journal, secret, rotator, steps);
+    return { ...outcome, notes: [...notes, ...outcome.notes] };
+  }
+
+  /** Carries an interrupted rotation on from where its journal says it stopped. */
+  private async resume(journal: JournalEntry, secret: ResolvedSecret, rotator: Rotator, status: RotationOutcome['status']): Promise<RotationOutcome> {
+    const note = `an interrupted rotation (stopped at "${journal.phase}") was ${journal.phase === 'rolling-back' ? 'rolled back' : 'finished'}`;
+    if (journal.phase === 'creating' || journal.pendingVersion === undefined) {
+      // The new value may or may not have been stored, and was never applied: discard it.
+      await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
+      removeJournal(this.options.root, this.options.environment, secret.name);
+      await this.audit('rotate-rollback', secret.name, 'interrupted while creating the new value; discarded');
+      return { name: secret.name, status: 'rolled-back', fromVersion: journal.fromVersion, steps: {}, notes: ['an interrupted rotation had not stored its new value yet; nothing was applied, so it was discarded'] };
+    }
+    if (journal.phase === 'rolling-back') return this.undo(journal, secret, rotator, journal.reason ?? 'interrupted', {}, status);
+    if (journal.phase === 'revoking') return { ...(await this.retire(journal, secret, rotator, {})), notes: [note] };
+    const outcome = await this.advance(journal, secret, rotator, {});
+    return { ...outcome, status: outcome.status === 'rotated' ? status : outcome.status, notes: [note, ...outcome.notes] };
+  }
+
+  /** Runs set, test and finish from `journal.phase` on; rolls back when set or test fails. */
+  private async advance(journal: JournalEntry, secret: ResolvedSecret, rotator: Rotator, steps: Record<string, number>): Promise<RotationOutcome> {
+    const subject = this.subject(secret);
+    const pendingVersion = journal.pendingVersion as string;
+    const values: RotationValues = { current: await this.value(secret.name, journal.fromVersion), pending: await this.value(secret.name, pendingVersion) };
+    const from = (phases: readonly RotationPhase[]) => phases.includes(journal.phase);
+    const step = async (name: string, before: RotationPhase, after: RotationPhase, work: () => Promise<void>) => {
+      journal = this.write({ ...journal, phase: before });
+      this.progress(secret.name, name);
+      const t0 = Date.now();
+      await work();
+      steps[name] = Date.now() - t0;
+      journal = this.write({ ...journal, phase: after });
+      this.failpoint(`after-${name}`);
+    };
+    let failed: string | undefined;
+    try {
+      failed = 'set';
+      if (from(['created', 'setting'])) await step('set', 'setting', 'set', () => rotator.set(subject, values));
+      failed = 'test';
+      if (from(['created', 'setting', 'set', 'testing'])) {
+        await step('test', 'testing', 'tested', async () => {
+          await rotator.test(subject, values);
+          if (secret.rotation?.healthCheck) await runHealthCheck(secret.rotation.healthCheck, secret.name, values.pending, this.options.env ?? process.env);
+        });
+      }
+    } catch (error) {
+      const reason = `${failed} failed: ${isCofferError(error) ? error.code : 'error'}`;
+      return this.undo(this.write({ ...journal, phase: 'rolling-back', reason }), secret, rotator, reason, steps, 'rolled-back', error);
+    }
+    await step('finish', 'finishing', 'finished', () => this.stage(() => this.provider.moveStage?.(secret.name, 'current', pendingVersion)));
+    const graceUntil = new Date(this.now().getTime() + journal.graceMs).toISOString();
+    journal = this.write({ ...journal, graceUntil });
+    const notes: string[] = [];
+    if (!rotator.traits.overlapping) notes.push(`the target accepts one credential at a time (${rotator.id}): the old one stopped working when the new one was set`);
+    await this.audit('rotate', secret.name, `version ${journal.fromVersion} -> ${pendingVersion}; grace ${Math.round(journal.graceMs / 1000)}s${journal.compromised ? '; compromised' : ''}`);
+    if (journal.graceMs === 0) {
+      const retired = await this.retire(journal, secret, rotator, steps);
+      return { ...retired, status: 'rotated', toVersion: pendingVersion, notes: [...notes, ...retired.notes] };
+    }
+    return { name: secret.name, status: 'rotated', fromVersion: journal.fromVersion, toVersion: pendingVersion, graceUntil, steps, notes };
+  }
+
+  /** Revokes the old credential at the target and clears `previous`; the rotation ends. */
+  private async retire(journal: JournalEntry, secret: ResolvedSecret, rotator: Rotator, steps: Record<string, number>): Promise<RotationOutcome> {
+    journal = this.write({ ...journal, phase: 'revoking' });
+    this.progress(secret.name, 'revoke');
+    const t0 = Date.now();
+    const values = { previous: await this.value(secret.name, journal.fromVersion), current: await this.value(secret.name, journal.pendingVersion as string) };
+    await rotator.revoke(this.subject(secret), values);
+    this.failpoint('after-revoke');
+    await this.stage(() => this.provider.clearStage?.(secret.name, 'previous'));
+    steps.revoke = Date.now() - t0;
+    removeJournal(this.options.root, this.options.environment, secret.name);
+    const notes: string[] = [];
+    if (journal.compromised) {
+      await this.audit('incident', secret.name, `compromised: version ${journal.fromVersion} revoked at once, no grace period`);
+      notes.push('incident recorded in the audit log');
+    } else {
+      await this.audit('rotate-retire', secret.name, `version ${journal.fromVersion} revoked`);
+    }
+    return { name: secret.name, status: 'retired', fromVersion: journal.fromVersion, ...(journal.pendingVersion ? { toVersion: journal.pendingVersion } : {}), steps, notes };
+  }
+
+  /** Rolls an unfinished rotation back, then reports why it failed (or, when resuming, that it was undone). */
+  private async undo(journal: JournalEntry, secret: ResolvedSecret, rotator: Rotator, reason: string, steps: Record<string, number>, status: RotationOutcome['status'], cause?: unknown): Promise<RotationOutcome> {
+    const values = { current: await this.value(secret.name, journal.fromVersion), pending: await this.value(secret.name, journal.pendingVersion as string) };
+    this.progress(secret.name, 'rollback');
+    try {
+      await rotator.rollback(this.subject(secret), values);
+      this.failpoint('after-rollback');
+      await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
+    } catch (error) {
+      throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed (${reason}) and rolling back failed too (${isCofferError(error) ? error.code : 'error'}): the target may hold the new credential. Nothing was lost: run \`coffer rotate ${this.options.environment} ${secret.name}\` again to finish the rollback.`, { cause: error, details: { name: secret.name, reason } });
+    }
+    removeJournal(this.options.root, this.options.environment, secret.name);
+    await this.audit('rotate-rollback', secret.name, reason);
+    if (cause === undefined) return { name: secret.name, status, fromVersion: journal.fromVersion, steps, notes: [`rolled back: ${reason}`] };
+    const why = isCofferError(cause) ? `${cause.code}: ${cause.message}` : 'an unexpected error';
+    throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed at the ${reason.split(' ')[0]} step (${why}); rolled back: the target keeps the old credential and the new value was discarded.`, { cause, details: { name: secret.name, reason } });
+  }
+
+  private async locked<T>(secret: ResolvedSecret, work: (rotator: Rotator) => Promise<T>): Promise<T> {
+    const path = journalPath(this.options.root, this.options.environment, secret.name);
+    try {
+      return await withFileLock(path, async () => {
+        const rotator = await this.options.rotatorFor(secret);
+        try {
+          return await work(rotator);
+        } finally {
+          await rotator.close();
+        }
+      }, { timeoutMs: 0 });
+    } catch (error) {
+      if (isCofferError(error, 'COFFER_E_UNAVAILABLE') && /lock/i.test(error.message)) {
+        throw new CofferError('COFFER_E_ROTATION_IN_PROGRESS', `Another coffer process is rotating ${secret.name} in ${this.options.environment} right now; let it finish, then check with \`coffer status ${this.options.environment}\`.`, { cause: error, details: { name: secret.name } });
+      }
+      throw error;
+    }
+  }
+
+  private subject(secret: ResolvedSecret): RotationSubject {
+    return { name: secret.name, environment: this.options.environment, category: secret.category, profile: this.options.profile };
+  }
+
+  private async value(name: string, version: string): Promise<string> {
+    return (await this.provider.get(name, { version })).value;
+  }
+
+  private async stage(work: () => Promise<void> | undefined): Promise<void> {
+    await work();
+  }
+
+  private graceOver(journal: JournalEntry): boolean {
+    return journal.graceUntil !== undefined && Date.parse(journal.graceUntil) <= this.now().getTime();
+  }
+
+  private write(entry: JournalEntry): JournalEntry {
+    return writeJournal(this.options.root, { ...entry, updatedAt: this.now().toISOString() });
+  }
+
+  private progress(name: string, step: string): void {
+    this.options.progress?.(name, step);
+  }
+
+  private async audit(action: string, name: string, detail: string): Promise<void> {
+    await this.provider.audit?.({ action, name, detail });
+  }
+
+  /**
+   * Crash testing: when COFFER_FAILPOINT names this point (`after-set`, ...), the process kills
+   * itself with SIGKILL, as a power cut would, so tests can prove recovery from every step.
+   */
+  private failpoint(point: string): void {
+    if ((this.options.env ?? process.env).COFFER_FAILPOINT === point) process.kill(process.pid, 'SIGKILL');
+  }
+}

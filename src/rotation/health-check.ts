@@ -1,0 +1,45 @@
+/**
+ * The optional health check of a rotation's test step: after the target accepted the new value,
+ * an HTTP URL must answer 2xx, or a command must exit 0, within the timeout. The command gets
+ * the new value in its environment under the secret's name (as `coffer run` would give it to
+ * the application), so it can try the credential the way the application will; its output is
+ * discarded, so a check that prints the value shows it nowhere. A failure throws
+ * COFFER_E_ROTATION_FAILED naming the check and the status, never a value, and the engine rolls
+ * the rotation back.
+ */
+import { spawn } from 'node:child_process';
+import { CofferError } from '../core/errors.js';
+import type { RotationSettings } from '../config/resolve.js';
+
+/** Runs `check` for secret `name` whose new value is `pending`. */
+export async function runHealthCheck(check: NonNullable<RotationSettings['healthCheck']>, name: string, pending: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  if (check.url !== undefined) return checkUrl(check.url, check.timeoutMs, name);
+  if (check.command !== undefined) return checkCommand(check.command, check.timeoutMs, name, pending, env);
+}
+
+async function checkUrl(url: string, timeoutMs: number, name: string): Promise<void> {
+  let status: number;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    status = response.status;
+    await response.body?.cancel();
+  } catch (error) {
+    const why = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'it could not be reached';
+    throw new CofferError('COFFER_E_ROTATION_FAILED', `The health check of ${name} failed: ${url} ${why}.`, { cause: error });
+  }
+  if (status < 200 || status > 299) throw new CofferError('COFFER_E_ROTATION_FAILED', `The health check of ${name} failed: ${url} answered HTTP ${status}, not 2xx.`);
+}
+
+async function checkCommand(command: readonly string[], timeoutMs: number, name: string, pending: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const [file, ...args] = command as [string, ...string[]];
+  const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    const child = spawn(file, args, { stdio: 'ignore', env: { ...env, [name]: pending }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  if (outcome.error) throw new CofferError('COFFER_E_ROTATION_FAILED', `The health check of ${name} could not start ${file}: ${(outcome.error as NodeJS.ErrnoException).code ?? 'error'}.`);
+  if (outcome.code !== 0) {
+    const how = outcome.signal === 'SIGKILL' ? `did not finish within ${timeoutMs} ms` : outcome.signal ? `was killed by ${outcome.signal}` : `exited ${outcome.code}`;
+    throw new CofferError('COFFER_E_ROTATION_FAILED', `The health check of ${name} failed: ${command.join(' ')} ${how}.`);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The `api-key` rotator: API keys and admin tokens that Coffer issues. Two strategies: `grace`
+ * (default) keeps the old key valid as `previous` for the grace period, so clients can move
+ * over; `immediate` retires it at finish (a leaked key, or a service that accepts one key only).
+ * Optional hook commands register the new key with the service that checks it and withdraw the
+ * old one; each gets the key on its standard input (never in its arguments, where `ps` would
+ * show it) and must exit 0. The old key is kept as `previous` (the backup) until revoked, and a
+ * failed hook rolls back: the `withdraw` hook is run for the new key.
+ */
+import { spawn } from 'node:child_process';
+import { z } from 'zod/v3';
+import { CofferError } from '../../core/errors.js';
+import type { Rotator, RotatorFactory } from '../types.js';
+
+/** Validates `ApiKeyOptions` as written in a config file. */
+export const optionsSchema = z.object({
+  strategy: z.enum(['grace', 'immediate']).optional(),
+  register: z.array(z.string().min(1)).min(1).optional(),
+  withdraw: z.array(z.string().min(1)).min(1).optional(),
+}).strict();
+
+/** Options of the `api-key` rotator. */
+export interface ApiKeyOptions {
+  /** `grace` (default): the old key stays valid for the grace period; `immediate`: it is retired at finish. */
+  readonly strategy?: 'grace' | 'immediate';
+  /** Command that makes the service accept a key read from its stdin; exit 0 on success. Default: none. */
+  readonly register?: readonly string[];
+  /** Command that makes the service refuse a key read from its stdin; exit 0 on success (also when unknown). Default: none. */
+  readonly withdraw?: readonly string[];
+}
+
+/** Creates the `api-key` rotator. */
+export const createApiKeyRotator: RotatorFactory<ApiKeyOptions> = (options, context): Rotator => {
+  const run = async (hook: 'register' | 'withdraw', key: string, name: string) => {
+    const command = options[hook];
+    if (command !== undefined) await runHook(command, key, `${hook} hook of ${name}`, context.timeoutMs ?? 10_000, context.env);
+  };
+  return {
+    id: 'api-key',
+    traits: { overlapping: options.strategy !== 'immediate', external: options.register !== undefined },
+    create: async (input) => input.generate(),
+    set: async (subject, values) => run('register', values.pending, subject.name),
+    test: async () => undefined,
+    rollback: async (subject, values) => run('withdraw', values.pending, subject.name),
+    revoke: async (subject, values) => run('withdraw', values.previous, subject.name),
+    close: async () => undefined,
+  };
+};
+
+export default createApiKeyRotator;
+
+async function runHook(command: readonly string[], key: string, what: string, timeoutMs: number, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const [file, ...args] = command as [string, ...string[]];
+  const result = await new Promise<{ code: number | null; error?: NodeJS.ErrnoException }>((resolve) => {
+    const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'ignore'], env, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    child.on('error', (error) => resolve({ code: null, error }));
+    child.on('exit', (code) => resolve({ code }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(`${key}\n`);
+  });
+  if (result.error) throw new CofferError('COFFER_E_ROTATION_FAILED', `The ${what} could not start ${file}: ${result.error.code ?? 'error'}.`);
+  if (result.code !== 0) throw new CofferError('COFFER_E_ROTATION_FAILED', `The ${what} (${command.join(' ')}) ${result.code === null ? 'timed out' : `exited ${result.code}`}.`);
+}

@@ -1,0 +1,91 @@
+/**
+ * `coffer status` as a library function: for every secret of an environment, its age, when it
+ * was last rotated, when it is due, how many days are left and a level (ok; warning at 30 days
+ * or fewer; critical at 7 or fewer; overdue past the date), with the rotation period its risk
+ * tier implies, and any rotation still open (in its grace period, or interrupted). The dates
+ * come from the provider's metadata, the same way `coffer validate`'s rotation check reads them;
+ * no value is read.
+ */
+import { ROTATION_CRITICAL_DAYS, ROTATION_WARNING_DAYS, rotationDue } from '../core/validation/index.js';
+import { DAY_MS, type RiskTier } from '../core/categories.js';
+import { isCofferError } from '../core/errors.js';
+import { secretsOf, type Config, type ResolvedSecret } from '../config/resolve.js';
+import { openEnvironmentProvider, type AccessOptions } from '../project/_environment.js';
+import type { Provider, SecretMetadata } from '../providers/types.js';
+import { listJournals } from './journal.js';
+
+/** A secret's rotation level. */
+export type RotationLevel = 'ok' | 'warning' | 'critical' | 'overdue' | 'unknown' | 'missing';
+
+/** One row of `coffer status`; value-free. */
+export interface SecretStatus {
+  readonly name: string;
+  readonly category: string;
+  readonly riskTier: RiskTier;
+  readonly rotationDays: number;
+  /** When the current value was set (the last rotation), if known. */
+  readonly lastRotation?: string;
+  /** Whole days since then. */
+  readonly ageDays?: number;
+  readonly dueDate?: string;
+  /** Whole days until the due date, negative when past it. */
+  readonly daysLeft?: number;
+  readonly level: RotationLevel;
+  /** An open rotation: `grace until <time>`, or `interrupted at <step>`. */
+  readonly rotation?: string;
+}
+
+/** The report of `coffer status`. */
+export interface StatusReport {
+  readonly environment: string;
+  readonly secrets: readonly SecretStatus[];
+  readonly summary: Readonly<Record<RotationLevel, number>>;
+}
+
+/** Reads the rotation status of every secret of `environment`. */
+export async function rotationStatus(config: Config, environment: string, access: AccessOptions = {}, now: Date = new Date()): Promise<StatusReport> {
+  const provider = await openEnvironmentProvider(config, environment, access);
+  try {
+    const listing = provider.capabilities.list ? new Map((await provider.list()).map((s) => [s.name, s.metadata])) : undefined;
+    const open = new Map(listJournals(config.root, environment).map((j) => [j.name, j]));
+    const rows: SecretStatus[] = [];
+    for (const secret of secretsOf(config, environment)) {
+      const metadata = listing ? listing.get(secret.name) : await metadataOf(provider, secret.name);
+      const journal = open.get(secret.name);
+      const rotation = journal === undefined ? undefined : journal.phase === 'finished' ? `grace until ${journal.graceUntil ?? '?'}` : `interrupted at ${journal.phase}`;
+      rows.push({ ...statusOf(secret, metadata, now), ...(rotation ? { rotation } : {}) });
+    }
+    const summary = { ok: 0, warning: 0, critical: 0, overdue: 0, unknown: 0, missing: 0 };
+    for (const row of rows) summary[row.level] += 1;
+    return { environment, secrets: rows, summary };
+  } finally {
+    await provider.close();
+  }
+}
+
+/** When `secret` is due for rotation in `provider` (ISO 8601), or undefined when unknown. */
+export async function dueDate(provider: Provider, secret: ResolvedSecret): Promise<string | undefined> {
+  return statusOf(secret, await metadataOf(provider, secret.name), new Date()).dueDate;
+}
+
+/** One row from a secret's metadata; `metadata` undefined means the secret is missing. */
+export function statusOf(secret: ResolvedSecret, metadata: SecretMetadata | undefined, now: Date): SecretStatus {
+  const base = { name: secret.name, category: secret.category, riskTier: secret.riskTier, rotationDays: secret.rotationDays };
+  if (metadata === undefined) return { ...base, level: 'missing' };
+  const due = rotationDue({ name: secret.name, value: undefined, category: secret.category, required: secret.required, rotationDays: secret.rotationDays, metadata });
+  const updated = metadata.updatedAt === undefined ? Number.NaN : Date.parse(metadata.updatedAt);
+  const age = Number.isNaN(updated) ? {} : { lastRotation: new Date(updated).toISOString(), ageDays: Math.floor((now.getTime() - updated) / DAY_MS) };
+  if (due === undefined || due === null) return { ...base, ...age, level: 'unknown' };
+  const daysLeft = Math.floor((due.getTime() - now.getTime()) / DAY_MS);
+  const level: RotationLevel = daysLeft < 0 ? 'overdue' : daysLeft <= ROTATION_CRITICAL_DAYS ? 'critical' : daysLeft <= ROTATION_WARNING_DAYS ? 'warning' : 'ok';
+  return { ...base, ...age, dueDate: due.toISOString(), daysLeft, level };
+}
+
+async function metadataOf(provider: Provider, name: string): Promise<SecretMetadata | undefined> {
+  try {
+    return (await provider.get(name)).metadata;
+  } catch (error) {
+    if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return undefined;
+    throw error;
+  }
+}
