@@ -168,6 +168,36 @@ export async function main(argv: readonly string[]): Promise<number> {
     .passThroughOptions()
     .action(action(() => import('./actions/run.js')));
 
+  // Rotation (rotate, rollback, status).
+  program
+    .command('rotate')
+    .argument('[targets...]', '[env] then all, jwt, database, redis, api_keys, encryption or secret names (default: all)')
+    .description('rotate secrets with zero downtime: new value pending, applied at the target, tested, made current; the old one stays valid for the grace period')
+    .addOption(envOption())
+    .option('--grace <duration>', 'how long the old value stays valid (1h by default, or the secret\'s rotation.grace; 0 for none)')
+    .option('--plan', 'show what would happen; change nothing')
+    .option('--due', 'rotate only the secrets past their rotation date (for cron)')
+    .option('--compromised', 'an incident: no grace period, old credentials revoked at once, recorded in the audit log')
+    .option('--finalize', 'end grace periods: of the named secrets now, otherwise those that are over')
+    .option('-y, --yes', 'do not ask for confirmation on a production environment')
+    .option('--json', 'print the report as JSON')
+    .action(action(() => import('./actions/rotate.js')));
+  program
+    .command('rollback')
+    .argument('<target...>', '[env] NAME: the secret whose last rotation to undo')
+    .description('undo the last rotation of a secret during its grace period: the old value is current again')
+    .addOption(envOption())
+    .option('-y, --yes', 'do not ask for confirmation on a production environment')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/rollback.js')));
+  program
+    .command('status')
+    .argument('[env]', 'environment (default: -e, COFFER_ENV, or the config\'s default environment)')
+    .description('rotation status of every secret: age, due date, days left, level; exit 1 when any is overdue')
+    .addOption(envOption())
+    .option('--json', 'print the status as JSON')
+    .action(action(() => import('./actions/status.js')));
+
   // Store-wide operations (audit, key, backup, restore-backup).
   const auditCommand = program
     .command('audit')

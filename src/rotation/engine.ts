@@ -22,7 +22,7 @@ import type { ResolvedSecret } from '../config/resolve.js';
 import { withFileLock } from '../io/file-lock.js';
 import type { Provider } from '../providers/types.js';
 import { runHealthCheck } from './health-check.js';
-import { journalPath, readJournal, removeJournal, writeJournal, type JournalEntry, type RotationPhase } from './journal.js';
+import { ensureJournalDir, journalPath, readJournal, removeJournal, writeJournal, type JournalEntry, type RotationPhase } from './journal.js';
 import type { RotationSubject, Rotator, RotationValues } from './types.js';
 
 /** What the engine needs to rotate the secrets of one environment. */
@@ -273,6 +273,7 @@ export class RotationEngine {
 
   private async locked<T>(secret: ResolvedSecret, work: (rotator: Rotator) => Promise<T>): Promise<T> {
     const path = journalPath(this.options.root, this.options.environment, secret.name);
+    ensureJournalDir(this.options.root, this.options.environment);
     try {
       return await withFileLock(path, async () => {
         const rotator = await this.options.rotatorFor(secret);

@@ -7,7 +7,7 @@
  * under the `pending`, `current` and `previous` stages). A rotation that ended (retired or
  * rolled back) leaves no journal; the audit log keeps its history.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CofferError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/secure-file.js';
@@ -54,6 +54,11 @@ export interface JournalEntry {
 /** The journal directory of one environment. */
 export function journalDir(root: string, environment: string): string {
   return join(root, '.coffer', 'rotation', environment);
+}
+
+/** Creates the journal directory of an environment (0700) if missing, so its lock files can be made. */
+export function ensureJournalDir(root: string, environment: string): void {
+  mkdirSync(journalDir(root, environment), { recursive: true, mode: 0o700 });
 }
 
 /** Path of a secret's journal. */

@@ -73,12 +73,7 @@ export async function rotateSecrets(request: RotateRequest): Promise<RotationRep
   const secrets = selectSecrets(config, environment, request.selectors);
   const provider = await openEnvironmentProvider(config, environment, request.access);
   try {
-    const engine = new RotationEngine({
-      provider, root: config.root, environment, profile: getEnvironment(config, environment).profile, env, now,
-      rotatorFor: (secret) => rotatorFor(secret, provider, env),
-      generate: (secret) => generateSecret({ length: secret.generator.length, encoding: secret.generator.encoding, requiredClasses: secret.generator.requiredClasses }),
-      ...(request.progress ? { progress: request.progress } : {}),
-    });
+    const engine = createEngine(config, environment, provider, env, now, request.progress);
     const journals = listJournals(config.root, environment);
     const named = request.selectors.length > 0 && !request.selectors.includes('all');
     if (request.plan) return { environment, plan: true, results: await plan(secrets, journals, provider, request, now) };
@@ -126,6 +121,17 @@ export async function rotateSecrets(request: RotateRequest): Promise<RotationRep
   }
 }
 
+/** The engine for one environment, its rotators opened from each secret's `rotation` config. */
+export function createEngine(config: Config, environment: string, provider: Provider, env: Readonly<Record<string, string | undefined>>, now?: () => Date, progress?: (name: string, step: string) => void): RotationEngine {
+  return new RotationEngine({
+    provider, root: config.root, environment, profile: getEnvironment(config, environment).profile, env,
+    rotatorFor: (secret) => openRotatorFor(secret, provider, env),
+    generate: (secret) => generateSecret({ length: secret.generator.length, encoding: secret.generator.encoding, requiredClasses: secret.generator.requiredClasses }),
+    ...(now ? { now } : {}),
+    ...(progress ? { progress } : {}),
+  });
+}
+
 /** The declared secrets of `environment` chosen by `selectors`; COFFER_E_USAGE for an unknown one. */
 export function selectSecrets(config: Config, environment: string, selectors: readonly string[]): ResolvedSecret[] {
   const declared = secretsOf(config, environment);
@@ -158,7 +164,7 @@ async function skipReason(secret: ResolvedSecret, provider: Provider, request: R
 }
 
 /** Opens the rotator configured for `secret`, its options' references resolved. */
-async function rotatorFor(secret: ResolvedSecret, provider: Provider, env: Readonly<Record<string, string | undefined>>) {
+export async function openRotatorFor(secret: ResolvedSecret, provider: Provider, env: Readonly<Record<string, string | undefined>>) {
   const id = secret.rotation?.rotator ?? DEFAULT_ROTATORS[secret.category] ?? 'random';
   const where = `Config key secrets.${secret.name}.rotation`;
   const options = await resolveOptions(secret.rotation?.options ?? {}, provider, env, where);
