@@ -195,13 +195,13 @@ export class RotationEngine {
     const pendingVersion = journal.pendingVersion as string;
     const values: RotationValues = { current: await this.value(secret.name, journal.fromVersion), pending: await this.value(secret.name, pendingVersion) };
     const from = (phases: readonly RotationPhase[]) => phases.includes(journal.phase);
-    const step = async (name: string, before: RotationPhase, after: RotationPhase, work: () => Promise<void>) => {
+    const step = async (name: string, before: RotationPhase, after: RotationPhase, work: () => Promise<void>, extra: Partial<JournalEntry> = {}) => {
       journal = this.write({ ...journal, phase: before });
       this.progress(secret.name, name);
       const t0 = Date.now();
       await work();
       steps[name] = Date.now() - t0;
-      journal = this.write({ ...journal, phase: after });
+      journal = this.write({ ...journal, ...extra, phase: after });
       this.failpoint(`after-${name}`);
     };
     let failed: string | undefined;
@@ -219,9 +219,9 @@ export class RotationEngine {
       const reason = `${failed} failed: ${isCofferError(error) ? error.code : 'error'}`;
       return this.undo(this.write({ ...journal, phase: 'rolling-back', reason }), secret, rotator, reason, steps, 'rolled-back', error);
     }
-    await step('finish', 'finishing', 'finished', () => this.stage(() => this.provider.moveStage?.(secret.name, 'current', pendingVersion)));
-    const graceUntil = new Date(this.now().getTime() + journal.graceMs).toISOString();
-    journal = this.write({ ...journal, graceUntil });
+    // The grace period is written with the finished phase: a journal never says finished without its end.
+    const graceUntil = () => new Date(this.now().getTime() + journal.graceMs).toISOString();
+    await step('finish', 'finishing', 'finished', () => this.stage(() => this.provider.moveStage?.(secret.name, 'current', pendingVersion)), { graceUntil: graceUntil() });
     const notes: string[] = [];
     if (!rotator.traits.overlapping) notes.push(`the target accepts one credential at a time (${rotator.id}): the old one stopped working when the new one was set`);
     await this.audit('rotate', secret.name, `version ${journal.fromVersion} -> ${pendingVersion}; grace ${Math.round(journal.graceMs / 1000)}s${journal.compromised ? '; compromised' : ''}`);
@@ -229,7 +229,7 @@ export class RotationEngine {
       const retired = await this.retire(journal, secret, rotator, steps);
       return { ...retired, status: 'rotated', toVersion: pendingVersion, notes: [...notes, ...retired.notes] };
     }
-    return { name: secret.name, status: 'rotated', fromVersion: journal.fromVersion, toVersion: pendingVersion, graceUntil, steps, notes };
+    return { name: secret.name, status: 'rotated', fromVersion: journal.fromVersion, toVersion: pendingVersion, ...(journal.graceUntil ? { graceUntil: journal.graceUntil } : {}), steps, notes };
   }
 
   /** Revokes the old credential at the target and clears `previous`; the rotation ends. */

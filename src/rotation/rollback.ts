@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/resolve.js';
 import { openEnvironmentProvider, type AccessOptions } from '../project/_environment.js';
-import type { RotationEngine, RotationOutcome } from './engine.js';
+import type { RotationOutcome } from './engine.js';
 import { createEngine, selectSecrets } from './rotate.js';
 
 /** What to roll back. */
@@ -15,7 +15,7 @@ export interface RollbackRequest {
   readonly access?: AccessOptions;
 }
 
-/** Rolls back the last rotation of `request.name`; see {@link RotationEngine.rollback}. */
+/** Rolls back the last rotation of `request.name`; see RotationEngine.rollback. */
 export async function rollbackRotation(request: RollbackRequest): Promise<RotationOutcome> {
   const { config, environment } = request;
   const [secret] = selectSecrets(config, environment, [request.name]);

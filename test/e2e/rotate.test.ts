@@ -1,0 +1,184 @@
+/**
+ * `coffer rotate`, `rollback` and `status` end to end with the built binary on a store project.
+ * A stand-in external system is a file of accepted keys kept by the api-key rotator's register
+ * and withdraw hooks (real child processes), so the tests can check at every point that the
+ * credential readers get is one the system accepts. Covers the grace period, finalize,
+ * rollback, incidents, a failing health check rolled back, a kill -9 after every step followed
+ * by a recovering run, and two rotations of one secret at once.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertNoValues, editConfig, sandbox, type Sandbox } from './_harness.js';
+
+const KEY = 'INTERNAL_API_KEY';
+
+/** A store project whose INTERNAL_API_KEY is registered with a file-backed "service". */
+async function project(rotation: Record<string, unknown> = {}): Promise<Sandbox> {
+  const box = sandbox();
+  assert.equal((await box.run(['init', '--yes'])).code, 0);
+  editConfig(box, (config) => {
+    config.secrets[KEY].rotation = {
+      rotator: 'api-key',
+      options: {
+        register: ['sh', '-c', 'cat >> accepted.txt'],
+        withdraw: ['sh', '-c', 'read k; grep -vxF -- "$k" accepted.txt > accepted.tmp; mv accepted.tmp accepted.txt'],
+      },
+      ...rotation,
+    };
+  });
+  const generated = await box.run(['generate', 'development']);
+  assert.equal(generated.code, 0, generated.stderr);
+  writeFileSync(join(box.dir, 'accepted.txt'), `${await value(box)}\n`);
+  return box;
+}
+
+async function value(box: Sandbox, stage?: string): Promise<string> {
+  const result = await box.run(['get', KEY, ...(stage ? ['--stage', stage] : [])]);
+  return result.code === 0 ? result.stdout.replace(/\n$/, '') : '';
+}
+
+const accepted = (box: Sandbox) => readFileSync(join(box.dir, 'accepted.txt'), 'utf8').split('\n').filter(Boolean);
+
+test('rotate: the new value is current and accepted, the old one stays valid for the grace period, then finalize retires it; status and audit say so; no value printed', async () => {
+  const box = await project();
+  try {
+    const old = await value(box);
+    const plan = await box.run(['rotate', KEY, '--plan']);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /api-key, grace 60 min/);
+    assert.equal(await value(box), old, '--plan changes nothing');
+
+    const rotated = await box.run(['rotate', KEY, '--json']);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const report = JSON.parse(rotated.stdout) as { results: { name: string; status: string; graceUntil?: string }[] };
+    assert.equal(report.results[0]?.status, 'rotated');
+    const fresh = await value(box);
+    assert.notEqual(fresh, old);
+    assert.equal(await value(box, 'previous'), old);
+    assert.deepEqual(accepted(box).sort(), [old, fresh].sort(), 'both keys work during the grace period');
+    assertNoValues(rotated, [old, fresh]);
+
+    const again = await box.run(['rotate', KEY]);
+    assert.equal(again.code, 1, 'a second rotation during the grace period is refused');
+    assert.match(again.stdout, /COFFER_E_ROTATION_IN_PROGRESS/);
+
+    const status = await box.run(['status', '--json']);
+    assert.equal(status.code, 0);
+    const row = (JSON.parse(status.stdout) as { secrets: { name: string; level: string; rotation?: string }[] }).secrets.find((s) => s.name === KEY);
+    assert.equal(row?.level, 'ok');
+    assert.match(row?.rotation ?? '', /^grace until /);
+
+    const finalized = await box.run(['rotate', '--finalize', KEY]);
+    assert.equal(finalized.code, 0, finalized.stdout + finalized.stderr);
+    assert.deepEqual(accepted(box), [fresh], 'the old key is withdrawn');
+    assert.equal(await value(box, 'previous'), '', 'previous is retired');
+    const audit = await box.run(['audit', '--secret', KEY, '--json']);
+    const actions = (JSON.parse(audit.stdout) as { action: string }[]).map((e) => e.action);
+    for (const action of ['rotate', 'stage', 'unstage', 'rotate-retire']) assert.ok(actions.includes(action), `audit has ${action}`);
+    assertNoValues(audit, [old, fresh]);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('rollback during the grace period restores the old value at the service and in the store; compromised rotates with no grace and records an incident', async () => {
+  const box = await project();
+  try {
+    const old = await value(box);
+    assert.equal((await box.run(['rotate', KEY])).code, 0);
+    const fresh = await value(box);
+    const rolled = await box.run(['rollback', KEY]);
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.equal(await value(box), old);
+    assert.deepEqual(accepted(box), [old], 'the new key was withdrawn');
+    assertNoValues(rolled, [old, fresh]);
+    const none = await box.run(['rollback', KEY]);
+    assert.equal(none.code, 2, 'nothing left to roll back');
+
+    const incident = await box.run(['rotate', '--compromised', KEY]);
+    assert.equal(incident.code, 0, incident.stderr);
+    const replaced = await value(box);
+    assert.deepEqual(accepted(box), [replaced], 'the compromised key is withdrawn at once');
+    const audit = JSON.parse((await box.run(['audit', '--action', 'incident', '--json'])).stdout) as { name: string }[];
+    assert.deepEqual(audit.map((e) => e.name), [KEY]);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('a failing health check rolls the rotation back: exit 1, the old value current and the only one accepted, nothing pending', async () => {
+  const box = await project({ healthCheck: { command: ['sh', '-c', 'exit 3'] } });
+  try {
+    const old = await value(box);
+    const result = await box.run(['rotate', KEY]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /COFFER_E_ROTATION_FAILED.*health check.*exited 3.*rolled back/);
+    assert.equal(await value(box), old);
+    assert.equal(await value(box, 'pending'), '');
+    assert.deepEqual(accepted(box), [old]);
+    assert.ok(!existsSync(join(box.dir, '.coffer', 'rotation', 'development', `${KEY}.json`)), 'no journal is left');
+  } finally {
+    box.cleanup();
+  }
+});
+
+for (const point of ['after-create', 'after-set', 'after-test', 'after-finish', 'after-rollback']) {
+  test(`kill -9 ${point}: the next coffer rotate ends in a consistent state with a working credential`, async () => {
+    // after-rollback is reached by a failing health check that is then fixed.
+    const failing = point === 'after-rollback';
+    const box = await project(failing ? { healthCheck: { command: ['sh', '-c', 'test -f healthy'] } } : {});
+    try {
+      const old = await value(box);
+      const crashed = await box.run(['rotate', KEY], { env: { COFFER_FAILPOINT: point } });
+      assert.notEqual(crashed.code, 0, 'the process was killed');
+      if (failing) writeFileSync(join(box.dir, 'healthy'), '');
+      // A kill after finish leaves a finished rotation in its grace period: nothing to recover, and status shows when it ends.
+      const recovered = await box.run(point === 'after-finish' ? ['status'] : ['rotate', KEY]);
+      assert.equal(recovered.code, 0, recovered.stdout + recovered.stderr);
+      if (point === 'after-finish') assert.match(recovered.stdout, new RegExp(`${KEY}.*\\(grace until \\d{4}-`));
+      const current = await value(box);
+      assert.ok(accepted(box).includes(current), 'the service accepts the current value');
+      assert.equal(await value(box, 'pending'), '', 'nothing is left pending');
+      if (current === old) {
+        assert.deepEqual(accepted(box), [old], 'rolled back: only the old key is accepted');
+      } else {
+        assert.equal(await value(box, 'previous'), old, 'finished: the old value is previous, in its grace period');
+        assert.deepEqual(accepted(box).sort(), [old, current].sort());
+      }
+    } finally {
+      box.cleanup();
+    }
+  });
+}
+
+test('two rotations of one secret at once: one runs, the other is refused with COFFER_E_ROTATION_IN_PROGRESS', async () => {
+  const box = await project({ healthCheck: { command: ['sh', '-c', 'sleep 1.5'] } });
+  try {
+    const first = box.run(['rotate', KEY]);
+    await new Promise((r) => setTimeout(r, 700));
+    const second = await box.run(['rotate', KEY]);
+    const done = await first;
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    assert.equal(second.code, 1);
+    assert.match(second.stdout, /COFFER_E_ROTATION_IN_PROGRESS.*Another coffer process/);
+    const versions = JSON.parse((await box.run(['history', KEY, '--json'])).stdout) as { versions: unknown[] };
+    assert.equal(versions.versions.length, 2, 'exactly one new version');
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('database secrets without a rotator are skipped with a reason, never rotated in the store alone', async () => {
+  const box = await project();
+  try {
+    const skipped = await box.run(['rotate', 'database']);
+    assert.equal(skipped.code, 0);
+    assert.match(skipped.stdout, /DB_PASSWORD: skipped, a database credential lives in another system/);
+    const history = JSON.parse((await box.run(['history', 'DB_PASSWORD', '--json'])).stdout) as { versions: unknown[] };
+    assert.equal(history.versions.length, 1);
+  } finally {
+    box.cleanup();
+  }
+});
