@@ -6,7 +6,6 @@ import { CofferError } from '../core/errors.js';
 import { getEnvironment, loadConfig, type Config } from '../config/index.js';
 import type { AccessOptions } from '../project/_environment.js';
 import { canPrompt } from './output.js';
-import { askHidden } from './prompt.js';
 
 /** Options every environment-scoped command accepts. */
 export interface EnvCliOptions {
@@ -40,5 +39,6 @@ export function cliAccess(options: { yes?: boolean; json?: boolean }): AccessOpt
   if (!canPrompt(options.yes) || options.json === true) return {};
   // Asked once per run, however many environments of the store the command opens.
   let answer: Promise<string> | undefined;
-  return { passphrase: () => (answer ??= askHidden('Store passphrase: ')) };
+  // The prompt module (and node:readline) loads only when a passphrase is actually needed.
+  return { passphrase: () => (answer ??= import('./prompt.js').then((prompt) => prompt.askHidden('Store passphrase: '))) };
 }
