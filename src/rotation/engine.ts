@@ -183,7 +183,7 @@ export class RotationEngine {
       await this.audit('rotate-rollback', secret.name, 'interrupted while creating the new value; discarded');
       return { name: secret.name, status: 'rolled-back', fromVersion: journal.fromVersion, steps: {}, notes: ['an interrupted rotation had not stored its new value yet; nothing was applied, so it was discarded'] };
     }
-    if (journal.phase === 'rolling-back') return this.undo(journal, secret, rotator, journal.reason ?? 'interrupted', {}, status);
+    if (journal.phase === 'rolling-back') return this.undo(journal, secret, rotator, journal.reason ?? 'interrupted', {}, 'rolled-back');
     if (journal.phase === 'revoking') return { ...(await this.retire(journal, secret, rotator, {})), notes: [note] };
     const outcome = await this.advance(journal, secret, rotator, {});
     return { ...outcome, status: outcome.status === 'rotated' ? status : outcome.status, notes: [note, ...outcome.notes] };

@@ -1,0 +1,157 @@
+/**
+ * The rotation engine over a real embedded store with a scripted target, whose steps can be made
+ * to fail: a failed set or test rolls back (the target keeps the old credential, pending is
+ * discarded); a rollback that fails too keeps the journal, and the next run finishes it; a
+ * grace period ends on time and not before; the old value is never dropped before the new one
+ * is current; no value reaches an error or the outcome; a provider without stages is refused.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig, type ResolvedSecret } from '../../src/config/resolve.js';
+import { CofferError, isCofferError } from '../../src/core/errors.js';
+import createEnvProvider from '../../src/providers/env.js';
+import createStoreProvider from '../../src/providers/store.js';
+import type { Provider } from '../../src/providers/types.js';
+import { RotationEngine } from '../../src/rotation/engine.js';
+import { journalPath, readJournal } from '../../src/rotation/journal.js';
+import type { Rotator } from '../../src/rotation/types.js';
+
+const KEY = 'beef'.repeat(16);
+const config = resolveConfig({ version: 1, environments: { production: { provider: 'store' } }, secrets: { API_TOKEN: { category: 'token' } } }, '/p/coffer.config.json');
+const secret = config.secrets[0] as ResolvedSecret;
+
+/** A target that accepts a set of credentials; steps fail while named in `failing`. */
+function target() {
+  const accepted = new Set<string>();
+  const failing = new Set<string>();
+  const calls: string[] = [];
+  let n = 0;
+  const step = (name: string) => {
+    calls.push(name);
+    if (failing.has(name)) throw new CofferError('COFFER_E_UNAVAILABLE', `The target refused the ${name} step.`);
+  };
+  const rotator: Rotator = {
+    id: 'scripted',
+    traits: { overlapping: true, external: true },
+    create: async () => `new-credential-${++n}-${'x'.repeat(40)}`,
+    set: async (_s, v) => { step('set'); accepted.add(v.pending); },
+    test: async (_s, v) => { step('test'); if (!accepted.has(v.pending)) throw new CofferError('COFFER_E_ACCESS_DENIED', 'login refused'); },
+    rollback: async (_s, v) => { step('rollback'); accepted.delete(v.pending); accepted.add(v.current); },
+    revoke: async (_s, v) => { step('revoke'); accepted.delete(v.previous); },
+    close: async () => undefined,
+  };
+  return { accepted, failing, calls, rotator };
+}
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-engine-'));
+  const provider = createStoreProvider({ environment: 'production' }, { cwd: dir, env: { COFFER_MASTER_KEY: KEY, HOME: dir } });
+  await provider.set(secret.name, 'original-credential-value-0000');
+  const t = target();
+  t.accepted.add('original-credential-value-0000');
+  let now = new Date('2026-06-01T00:00:00.000Z');
+  const engine = new RotationEngine({ provider, root: dir, environment: 'production', profile: 'production', rotatorFor: async () => t.rotator, generate: () => 'unused', env: {}, now: () => now });
+  return { dir, provider, engine, t, advance: (ms: number) => (now = new Date(now.getTime() + ms)), cleanup: async () => { await provider.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+const stageValue = async (provider: Provider, stage: 'current' | 'previous' | 'pending') => provider.get(secret.name, { stage }).then((r) => r.value, () => undefined);
+
+test('a rotation makes the new value current, keeps the old one valid for the grace period, and retires it only when the grace is over', async () => {
+  const s = await setup();
+  try {
+    const outcome = await s.engine.rotate(secret, { graceMs: 3_600_000 });
+    assert.equal(outcome.status, 'rotated');
+    assert.equal(outcome.graceUntil, '2026-06-01T01:00:00.000Z');
+    const fresh = await stageValue(s.provider, 'current');
+    assert.match(fresh ?? '', /^new-credential-1/);
+    assert.equal(await stageValue(s.provider, 'previous'), 'original-credential-value-0000');
+    assert.ok(!JSON.stringify(outcome).includes('credential-'), 'the outcome holds no value');
+    assert.deepEqual(s.t.calls, ['set', 'test']);
+    s.advance(3_599_000);
+    assert.equal((await s.engine.finalize(secret, false))?.status, 'in-grace');
+    assert.ok(s.t.accepted.has('original-credential-value-0000'), 'still valid inside the grace period');
+    s.advance(2_000);
+    assert.equal((await s.engine.finalize(secret, false))?.status, 'retired');
+    assert.deepEqual([...s.t.accepted], [fresh]);
+    assert.equal(await stageValue(s.provider, 'previous'), undefined);
+    assert.equal(readJournal(s.dir, 'production', secret.name), undefined, 'the rotation ended');
+  } finally {
+    await s.cleanup();
+  }
+});
+
+for (const failing of ['set', 'test'] as const) {
+  test(`a failed ${failing} step rolls back: old credential current and accepted, pending discarded, the error names the step and holds no value`, async () => {
+    const s = await setup();
+    try {
+      s.t.failing.add(failing);
+      const error = await s.engine.rotate(secret, { graceMs: 3_600_000 }).then(() => assert.fail('should fail'), (e: unknown) => e);
+      assert.ok(isCofferError(error, 'COFFER_E_ROTATION_FAILED'));
+      assert.match(error.message, new RegExp(`at the ${failing} step \\(COFFER_E_UNAVAILABLE`));
+      assert.ok(!error.message.includes('credential-'), 'no value in the error');
+      assert.equal(await stageValue(s.provider, 'current'), 'original-credential-value-0000');
+      assert.equal(await stageValue(s.provider, 'pending'), undefined);
+      assert.deepEqual([...s.t.accepted], ['original-credential-value-0000']);
+      assert.ok(s.t.calls.includes('rollback'));
+      assert.ok(!existsSync(journalPath(s.dir, 'production', secret.name)));
+    } finally {
+      await s.cleanup();
+    }
+  });
+}
+
+test('when rolling back fails too, the journal stays and the next run finishes the rollback', async () => {
+  const s = await setup();
+  try {
+    s.t.failing.add('test');
+    s.t.failing.add('rollback');
+    await assert.rejects(s.engine.rotate(secret, { graceMs: 0 }), (e) => isCofferError(e, 'COFFER_E_ROTATION_FAILED') && /rolling back failed too/.test(e.message));
+    assert.equal(readJournal(s.dir, 'production', secret.name)?.phase, 'rolling-back');
+    assert.equal(await stageValue(s.provider, 'current'), 'original-credential-value-0000', 'current never moved');
+    s.t.failing.clear();
+    const outcome = await s.engine.rotate(secret, { graceMs: 0 });
+    assert.equal(outcome.status, 'rolled-back');
+    assert.equal(await stageValue(s.provider, 'pending'), undefined);
+    assert.deepEqual([...s.t.accepted], ['original-credential-value-0000']);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('a rotation with no grace (compromised) revokes the old credential at once and records an incident', async () => {
+  const s = await setup();
+  try {
+    const outcome = await s.engine.rotate(secret, { graceMs: 3_600_000, compromised: true });
+    assert.equal(outcome.status, 'rotated');
+    assert.deepEqual(outcome.notes, ['incident recorded in the audit log']);
+    assert.equal(s.t.accepted.has('original-credential-value-0000'), false);
+    assert.equal(await stageValue(s.provider, 'previous'), undefined);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('rollback during the grace period makes the old value current and accepted again; after the grace it is refused', async () => {
+  const s = await setup();
+  try {
+    await s.engine.rotate(secret, { graceMs: 60_000 });
+    const rolled = await s.engine.rollback(secret);
+    assert.equal(rolled.status, 'rolled-back');
+    assert.equal(await stageValue(s.provider, 'current'), 'original-credential-value-0000');
+    assert.deepEqual([...s.t.accepted], ['original-credential-value-0000']);
+    await s.engine.rotate(secret, { graceMs: 60_000 });
+    s.advance(61_000);
+    await s.engine.finalize(secret, false);
+    await assert.rejects(s.engine.rollback(secret), (e) => isCofferError(e, 'COFFER_E_USAGE'));
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('a provider without stages is refused with COFFER_E_UNSUPPORTED', () => {
+  const provider = createEnvProvider({}, { env: {} });
+  assert.throws(() => new RotationEngine({ provider, root: '/tmp', environment: 'production', profile: 'production', rotatorFor: async () => target().rotator, generate: () => '' }), (e) => isCofferError(e, 'COFFER_E_UNSUPPORTED') && /store or aws-secrets-manager/.test(e.message));
+});
