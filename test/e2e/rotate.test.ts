@@ -182,3 +182,24 @@ test('database secrets without a rotator are skipped with a reason, never rotate
     box.cleanup();
   }
 });
+
+test('status exits 1 when a secret is overdue; rotate --due rotates exactly the overdue ones, and status is then clean', async () => {
+  const box = await project();
+  try {
+    const stale = `${'Kd9'.repeat(22)}zz`;
+    writeFileSync(join(box.dir, 'old.env'), `# coffer: updated=2025-01-01T00:00:00.000Z\nSESSION_SECRET=${stale}\n`, { mode: 0o600 });
+    const imported = await box.run(['import', 'old.env', '--overwrite']);
+    assert.equal(imported.code, 0, imported.stderr);
+    const status = await box.run(['status']);
+    assert.equal(status.code, 1, status.stdout);
+    assert.match(status.stdout, /SESSION_SECRET\s+overdue/);
+    assertNoValues(status, [stale]);
+    const due = await box.run(['rotate', '--due', '--json']);
+    assert.equal(due.code, 0, due.stderr);
+    const rows = (JSON.parse(due.stdout) as { results: { name: string; status: string }[] }).results;
+    assert.deepEqual(rows.map((r) => [r.name, r.status]), [['SESSION_SECRET', 'rotated']]);
+    assert.equal((await box.run(['status'])).code, 0, 'nothing is overdue any more');
+  } finally {
+    box.cleanup();
+  }
+});
