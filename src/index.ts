@@ -25,3 +25,5 @@ export { defineSecrets, schemaFromConfig, type SecretDefinition, type SecretSche
 export type { SecretManagerOptions, GetSecretOptions, HealthReport, SecretHealth, ChangeEvent, RefreshEvent, ErrorEvent, LogRecord } from './client/types.js';
 export type { AccessEntry } from './client/audit-log.js';
 export { selectProvider, detectProvider, createChainProvider, DETECTION_RULES } from './client/sources.js';
+export { createJwtKeyring, createSigningKeyring, createEncryptionKeyring, type JwtKeyring, type JwtKeyringOptions, type JwtSignOptions, type JwtAlgorithm, type SigningKeyring, type SigningKeyringOptions, type Signature, type EncryptionKeyring, type EncryptionKeyringOptions, type KeyringOptions } from './client/keyring/index.js';
+export type { VersionedValue } from './client/types.js';

@@ -22,7 +22,7 @@ import { AccessLog, type AccessEntry } from './audit-log.js';
 import { buildHealth } from './health.js';
 import { Circuit, DEFAULT_CIRCUIT, DEFAULT_RETRY, withRetry, withTimeout, type RetryOptions } from './resilience.js';
 import { isRequired, type SecretNameOf, type SecretSchema, type ValueFor } from './schema.js';
-import type { GetSecretOptions, HealthReport, LogRecord, RefreshEvent, SecretManagerEvents, SecretManagerOptions } from './types.js';
+import type { GetSecretOptions, HealthReport, LogRecord, RefreshEvent, SecretManagerEvents, SecretManagerOptions, VersionedValue } from './types.js';
 
 const HOUR = 3_600_000;
 
@@ -134,7 +134,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   }
 
   private async getSlow<K extends SecretNameOf<S>>(name: K, options: GetSecretOptions): Promise<ValueFor<S, K>> {
-    if (options.version !== undefined || options.stage !== undefined) return (await this.readVersion(name, options)) as ValueFor<S, K>;
+    if (options.version !== undefined || options.stage !== undefined) return (await this.readVersion(name, options)).value as ValueFor<S, K>;
     const entry = this.cache.get(name);
     const now = this.now();
     const servable = entry !== undefined && !options.bypassCache && (entry.value !== undefined || !isRequired(this.schema[name]));
@@ -368,11 +368,20 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     }
   }
 
-  private readVersion(name: string, options: GetSecretOptions): Promise<string> {
+  /**
+   * Reads one version of a secret (by `version` or `stage`, default `current`) straight from the
+   * provider, with its version id: what keyrings need to tag what they sign or encrypt. Not
+   * cached; audited like any read. COFFER_E_NOT_FOUND when no version carries that stage.
+   */
+  getVersion(name: SecretNameOf<S>, options: Pick<GetSecretOptions, 'version' | 'stage'> = {}): Promise<VersionedValue> {
+    return this.readVersion(name, options);
+  }
+
+  private readVersion(name: string, options: GetSecretOptions): Promise<VersionedValue> {
     return this.call(async () => {
       const record = await this.provider.get(name, { ...(options.version ? { version: options.version } : {}), ...(options.stage ? { stage: options.stage } : {}) });
       this.record(this.now(), 'get', name, this.entryFor(name, record.value, record.metadata.version, this.provider.id), 'ok');
-      return record.value;
+      return { value: record.value, ...(record.metadata.version !== undefined ? { version: record.metadata.version } : {}), source: record.metadata.source ?? this.provider.id };
     }, `read of ${name}`);
   }
 

@@ -64,6 +64,15 @@ export interface GetSecretOptions {
   readonly bypassCache?: boolean;
 }
 
+/** One version of a secret with its id, as {@link SecretManager.getVersion} returns it. */
+export interface VersionedValue {
+  readonly value: string;
+  /** The provider's version id; absent for providers without versions (env, dotenv, file). */
+  readonly version?: string;
+  /** The provider that served it. */
+  readonly source: string;
+}
+
 /** Payload of the `change` event: a secret's value changed (new version, or new value). */
 export interface ChangeEvent {
   readonly name: string;

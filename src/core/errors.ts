@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   COFFER_E_WEAK_SECRET: { summary: 'A value fails the policy of its category and profile; the message lists the failed checks. Choose a stronger value or generate one.', exit: 1, retryable: false },
   COFFER_E_REUSED_VALUE: { summary: 'The new value equals one of the secret\'s last 4 values, which PCI-DSS forbids for passwords.', exit: 1, retryable: false },
   COFFER_E_DECRYPT_FAILED: { summary: 'A stored value failed authenticated decryption (wrong key or altered data); the message names the secret and version.', exit: 3, retryable: false },
+  COFFER_E_TOKEN_INVALID: { summary: 'A token or signature presented to a keyring was refused: expired, altered, signed with a retired key, or with the wrong issuer or audience; the message says which.', exit: 1, retryable: false },
   COFFER_E_BAD_MASTER_KEY: { summary: 'The master key given does not open this store, or is not a 32-byte key.', exit: 2, retryable: false },
   COFFER_E_STORE_CORRUPT: { summary: 'The store is damaged or inconsistent; restore it from a backup.', exit: 3, retryable: false },
   COFFER_E_REFERENCE_INVALID: { summary: 'A value holds a `${...}` reference Coffer cannot read: an unknown kind, a bad name, no closing brace, or an expansion past the size limit; the message names the secret and the position.', exit: 2, retryable: false },

@@ -237,7 +237,8 @@ export class RotationEngine {
     journal = this.write({ ...journal, phase: 'revoking' });
     this.progress(secret.name, 'revoke');
     const t0 = Date.now();
-    const values = { previous: await this.value(secret.name, journal.fromVersion), current: await this.value(secret.name, journal.pendingVersion as string) };
+    const versions = { previous: journal.fromVersion, current: journal.pendingVersion as string };
+    const values = { previous: await this.value(secret.name, versions.previous), current: await this.value(secret.name, versions.current), versions };
     await rotator.revoke(this.subject(secret), values);
     this.failpoint('after-revoke');
     await this.stage(() => this.provider.clearStage?.(secret.name, 'previous'));

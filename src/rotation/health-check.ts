@@ -7,9 +7,9 @@
  * COFFER_E_ROTATION_FAILED naming the check and the status, never a value, and the engine rolls
  * the rotation back.
  */
-import { spawn } from 'node:child_process';
 import { CofferError } from '../core/errors.js';
 import type { RotationSettings } from '../config/resolve.js';
+import { describeFailure, runCommand } from './_command.js';
 
 /** Runs `check` for secret `name` whose new value is `pending`. */
 export async function runHealthCheck(check: NonNullable<RotationSettings['healthCheck']>, name: string, pending: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
@@ -31,15 +31,6 @@ async function checkUrl(url: string, timeoutMs: number, name: string): Promise<v
 }
 
 async function checkCommand(command: readonly string[], timeoutMs: number, name: string, pending: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
-  const [file, ...args] = command as [string, ...string[]];
-  const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    const child = spawn(file, args, { stdio: 'ignore', env: { ...env, [name]: pending }, timeout: timeoutMs, killSignal: 'SIGKILL' });
-    child.on('error', (error) => resolve({ code: null, signal: null, error }));
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  if (outcome.error) throw new CofferError('COFFER_E_ROTATION_FAILED', `The health check of ${name} could not start ${file}: ${(outcome.error as NodeJS.ErrnoException).code ?? 'error'}.`);
-  if (outcome.code !== 0) {
-    const how = outcome.signal === 'SIGKILL' ? `did not finish within ${timeoutMs} ms` : outcome.signal ? `was killed by ${outcome.signal}` : `exited ${outcome.code}`;
-    throw new CofferError('COFFER_E_ROTATION_FAILED', `The health check of ${name} failed: ${command.join(' ')} ${how}.`);
-  }
+  const outcome = await runCommand(command, { env: { ...env, [name]: pending }, timeoutMs });
+  if (outcome.code !== 0) throw new CofferError('COFFER_E_ROTATION_FAILED', `The health check of ${name} failed: ${command.join(' ')} ${describeFailure(outcome, timeoutMs)}.`);
 }

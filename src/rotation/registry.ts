@@ -18,6 +18,8 @@ interface RotatorModule {
 const LOADERS = {
   random: () => import('./rotators/random.js'),
   'api-key': () => import('./rotators/api-key.js'),
+  jwt: () => import('./rotators/jwt.js'),
+  'encryption-key': () => import('./rotators/encryption-key.js'),
 } satisfies Record<string, () => Promise<RotatorModule>>;
 
 /** Every rotator id Coffer ships. */
@@ -27,10 +29,10 @@ export type RotatorId = keyof typeof LOADERS;
 
 /** The rotator used when a secret's config names none; undefined where one must be configured. */
 export const DEFAULT_ROTATORS: Readonly<Record<CategoryId, string | undefined>> = {
-  jwt: 'random',
-  session: 'random',
-  webhook: 'random',
-  encryption: 'random',
+  jwt: 'jwt',
+  session: 'jwt',
+  webhook: 'jwt',
+  encryption: 'encryption-key',
   api_key: 'api-key',
   token: 'api-key',
   password: 'random',

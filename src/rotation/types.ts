@@ -39,6 +39,8 @@ export interface RevocationValues {
   readonly previous: string;
   /** The value that replaced it (`current`), for targets that need it to authenticate. */
   readonly current: string;
+  /** Version ids of both, for rotators that name keys by version (the encryption keyring's key ids). */
+  readonly versions?: { readonly previous: string; readonly current: string };
 }
 
 /** Options of {@link Rotator.create}. */

@@ -7,10 +7,10 @@
  * show it) and must exit 0. The old key is kept as `previous` (the backup) until revoked, and a
  * failed hook rolls back: the `withdraw` hook is run for the new key.
  */
-import { spawn } from 'node:child_process';
 import { z } from 'zod/v3';
 import { CofferError } from '../../core/errors.js';
 import type { Rotator, RotatorFactory } from '../types.js';
+import { describeFailure, runCommand } from '../_command.js';
 
 /** Validates `ApiKeyOptions` as written in a config file. */
 export const optionsSchema = z.object({
@@ -50,14 +50,6 @@ export const createApiKeyRotator: RotatorFactory<ApiKeyOptions> = (options, cont
 export default createApiKeyRotator;
 
 async function runHook(command: readonly string[], key: string, what: string, timeoutMs: number, env: Readonly<Record<string, string | undefined>>): Promise<void> {
-  const [file, ...args] = command as [string, ...string[]];
-  const result = await new Promise<{ code: number | null; error?: NodeJS.ErrnoException }>((resolve) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'ignore'], env, timeout: timeoutMs, killSignal: 'SIGKILL' });
-    child.on('error', (error) => resolve({ code: null, error }));
-    child.on('exit', (code) => resolve({ code }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(`${key}\n`);
-  });
-  if (result.error) throw new CofferError('COFFER_E_ROTATION_FAILED', `The ${what} could not start ${file}: ${result.error.code ?? 'error'}.`);
-  if (result.code !== 0) throw new CofferError('COFFER_E_ROTATION_FAILED', `The ${what} (${command.join(' ')}) ${result.code === null ? 'timed out' : `exited ${result.code}`}.`);
+  const outcome = await runCommand(command, { env, timeoutMs, stdin: key });
+  if (outcome.code !== 0) throw new CofferError('COFFER_E_ROTATION_FAILED', `The ${what} (${command.join(' ')}) ${describeFailure(outcome, timeoutMs)}.`);
 }

@@ -1,0 +1,46 @@
+/**
+ * Runs the commands that rotation configs name (health checks, api-key hooks, the
+ * encryption-key retire check): no shell, a timeout that kills with SIGKILL, output discarded
+ * so that nothing a command prints can carry a value anywhere, and a value handed over only on
+ * standard input or in the environment, never in the arguments where `ps` would show it.
+ */
+import { spawn } from 'node:child_process';
+
+/** How a command ended. */
+export interface CommandOutcome {
+  /** Exit code; null when killed or not started. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Why it could not start (`ENOENT`, `EACCES`, ...). */
+  readonly startError?: string;
+}
+
+/** Options of {@link runCommand}. */
+export interface RunCommandOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly timeoutMs: number;
+  /** Written to the command's standard input, followed by a newline. */
+  readonly stdin?: string;
+}
+
+/** Runs `command` (argv form) to completion. */
+export function runCommand(command: readonly string[], options: RunCommandOptions): Promise<CommandOutcome> {
+  const [file, ...args] = command as [string, ...string[]];
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'], env: options.env, timeout: options.timeoutMs, killSignal: 'SIGKILL' });
+    child.on('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, startError: error.code ?? 'error' }));
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+    if (options.stdin !== undefined) {
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(`${options.stdin}\n`);
+    }
+  });
+}
+
+/** Says how a command that did not exit 0 ended, for a message: `exited 3`, `did not finish within 5000 ms`. */
+export function describeFailure(outcome: CommandOutcome, timeoutMs: number): string {
+  if (outcome.startError !== undefined) return `could not start (${outcome.startError})`;
+  if (outcome.signal === 'SIGKILL') return `did not finish within ${timeoutMs} ms`;
+  if (outcome.signal !== null) return `was killed by ${outcome.signal}`;
+  return `exited ${outcome.code}`;
+}
