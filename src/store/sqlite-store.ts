@@ -144,6 +144,8 @@ export class SqliteStore implements Store {
   private readonly dataKeys = new Map<number, Buffer>();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly reads = new Map<string, CachedRead>();
+  /** Environments whose current versions are all in `reads` (cleared with it). */
+  private readonly warmed = new Set<string>();
   private readonly dataVersionStmt: Database.Statement;
   private dataVersion: unknown;
   private checkedAt = 0;
@@ -362,7 +364,7 @@ export class SqliteStore implements Store {
     this.root = result.root;
     this.source = result.keySource;
     this.keyring = openKeys(this.db, this.id, this.root).keyring;
-    this.reads.clear();
+    this.forgetReads();
     return { keySource: result.keySource, ...(result.keyFile ? { keyFile: result.keyFile } : {}), ...(result.oldKeyFileBackup ? { oldKeyFileBackup: result.oldKeyFileBackup } : {}) };
   }
 
@@ -481,6 +483,11 @@ export class SqliteStore implements Store {
 
   /** Resolves a read to a sealed row and caches it; failures are not cached. */
   private lookup(env: string, name: string, options: StoreGetOptions, cacheKey: string): CachedRead {
+    if (options.version === undefined && (options.stage ?? 'current') === 'current' && !this.warmed.has(env)) {
+      this.warmCurrent(env);
+      const warm = this.reads.get(cacheKey);
+      if (warm !== undefined) return warm;
+    }
     if (this.secretRow(env, name)?.deleted_at) {
       throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} was deleted; \`coffer restore ${name} -e ${env}\` brings it back.`, { details: { env, name } });
     }
@@ -491,9 +498,33 @@ export class SqliteStore implements Store {
       throw new CofferError('COFFER_E_NOT_FOUND', `${env}/${name} has no ${which} in the store; see \`coffer history ${name} -e ${env}\`.`, { details: { env, name } });
     }
     const entry = { info: this.info(env, name, version), dataKeyId: row.data_key_id as number, sealed: row.sealed as Buffer };
-    if (this.reads.size >= READ_CACHE_LIMIT) this.reads.clear();
+    if (this.reads.size >= READ_CACHE_LIMIT) this.forgetReads();
     this.reads.set(cacheKey, entry);
     return entry;
+  }
+
+  /**
+   * Caches the current version of every live secret of `env` in two queries: an application or
+   * `coffer run` reads them all at start, and one query beats a hundred lookups of four each.
+   */
+  private warmCurrent(env: string): void {
+    const rows = this.sql(`SELECT v.name, v.version, v.created_at, v.actor, v.rotate_by, v.data_key_id, v.sealed FROM stages st
+      JOIN versions v ON v.env = st.env AND v.name = st.name AND v.version = st.version
+      JOIN secrets s ON s.env = st.env AND s.name = st.name
+      WHERE st.env = ? AND st.stage = 'current' AND s.deleted_at IS NULL`).all(env) as Row[];
+    if (this.reads.size + rows.length * 2 > READ_CACHE_LIMIT) return;
+    const stages = this.stagesOf(env);
+    for (const row of rows) {
+      const entry = { info: toInfo(env, row, stages), dataKeyId: row.data_key_id as number, sealed: row.sealed as Buffer };
+      this.reads.set(`${env}\0${row.name as string}\0\0`, entry);
+      this.reads.set(`${env}\0${row.name as string}\0\0current`, entry);
+    }
+    this.warmed.add(env);
+  }
+
+  private forgetReads(): void {
+    this.reads.clear();
+    this.warmed.clear();
   }
 
   /** Another connection committed since the cache was filled: forget what may have changed. */
@@ -503,7 +534,7 @@ export class SqliteStore implements Store {
     const version = this.dataVersionStmt.get();
     if (version !== this.dataVersion) {
       this.dataVersion = version;
-      this.reads.clear();
+      this.forgetReads();
     }
   }
 
@@ -583,7 +614,7 @@ export class SqliteStore implements Store {
   private mutate<T>(work: () => T): T {
     return this.guard(() => {
       this.audit.flush();
-      this.reads.clear();
+      this.forgetReads();
       return this.db.transaction(work).immediate();
     });
   }
