@@ -1,18 +1,23 @@
 // Bundles the built CLI (dist/cli/bin.js and everything it imports from dist/) into one
-// CommonJS file, dist/cli/coffer.cjs, the package's `coffer` executable. Every command starts a
+// CommonJS file, dist/cli/coffer-bundle.cjs, run by the package's `coffer` executable,
+// dist/cli/coffer.cjs (a copy of scripts/cli-entry.cjs). Every command starts a
 // fresh Node process, and loading some sixty ES modules one by one cost more than the work of
 // a short command; one CommonJS file is read and compiled at once, and the modules inside it
 // still run only when a command needs them. Packages stay external: native ones
 // (better-sqlite3), heavy ones loaded only by some commands (@zxcvbn-ts), and the optional
 // SDKs, which a user may not have installed.
-import { chmodSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]
   .filter((name) => !['commander', 'zod', 'yaml'].includes(name))
   .flatMap((name) => [name, `${name}/*`]);
-const outfile = 'dist/cli/coffer.cjs';
+const outfile = 'dist/cli/coffer-bundle.cjs';
+const entry = 'dist/cli/coffer.cjs';
 await build({
   entryPoints: ['dist/cli/bin.js'],
   outfile,
@@ -30,4 +35,27 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
-chmodSync(outfile, 0o755);
+copyFileSync('scripts/cli-entry.cjs', entry);
+chmodSync(entry, 0o755);
+writeCodeCache();
+
+/**
+ * Runs a short scenario (generate into a new store, then `coffer run`) with COFFER_CODE_CACHE_OUT
+ * set, so that the cache holds the code those commands compiled, not only the top level. A
+ * failure here costs speed, never correctness: the executable runs without a cache.
+ */
+function writeCodeCache() {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-code-cache-'));
+  const bin = resolve(entry);
+  const cache = resolve(`${outfile}.cache`);
+  rmSync(cache, { force: true });
+  try {
+    writeFileSync(join(dir, 'coffer.config.json'), JSON.stringify({ version: 1, environments: { development: { provider: 'store' } }, secrets: { JWT_SECRET: { category: 'jwt' }, DB_PASSWORD: { category: 'database' } } }));
+    const env = { PATH: process.env.PATH, HOME: dir, COFFER_MASTER_KEY: 'ab'.repeat(32) };
+    const run = (args, extra = {}) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...env, ...extra }, stdio: 'ignore' }).status;
+    const ok = run(['generate', 'development']) === 0 && run(['run', '-e', 'development', '--', process.execPath, '-e', '0'], { COFFER_CODE_CACHE_OUT: cache }) === 0;
+    if (!ok) console.warn('bundle-cli: the code cache scenario failed; coffer will start without a code cache.');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

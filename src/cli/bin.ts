@@ -2,7 +2,7 @@
 /**
  * The `coffer` executable: hands argv to the CLI and sets the exit code. Kept tiny so that
  * start-up cost is only what main.ts needs to declare the commands. The build bundles it, with
- * what it imports, into dist/cli/coffer.cjs (scripts/bundle-cli.mjs), so it avoids top-level
+ * what it imports, into dist/cli/coffer-bundle.cjs (scripts/bundle-cli.mjs), run by dist/cli/coffer.cjs; it avoids top-level
  * await, which CommonJS does not have.
  *
  * The `--` in the shebang ends Node's own option parsing: Node 20 otherwise takes a script
