@@ -2,7 +2,7 @@
  * What most commands start with: the loaded config and the environment they act on, chosen from
  * the positional argument, -e/--env or COFFER_ENV, else the config's default environment.
  */
-import { CofferError } from '../core/errors.js';
+import { CofferError, isCofferError } from '../core/errors.js';
 import { getEnvironment, loadConfig, type Config } from '../config/index.js';
 import type { AccessOptions } from '../project/_environment.js';
 import { canPrompt } from './output.js';
@@ -41,4 +41,14 @@ export function cliAccess(options: { yes?: boolean; json?: boolean }): AccessOpt
   let answer: Promise<string> | undefined;
   // The prompt module (and node:readline) loads only when a passphrase is actually needed.
   return { passphrase: () => (answer ??= import('./prompt.js').then((prompt) => prompt.askHidden('Store passphrase: '))) };
+}
+
+/** The config when there is one: commands that also work outside a project (validate --env-file, migrate, diff) use this. */
+export function optionalConfig(cwd: string, path: string | undefined): Config | undefined {
+  try {
+    return loadConfig({ cwd, ...(path === undefined ? {} : { path }) });
+  } catch (error) {
+    if (path === undefined && isCofferError(error, 'COFFER_E_CONFIG_NOT_FOUND')) return undefined;
+    throw error;
+  }
 }

@@ -153,6 +153,43 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--json', 'print the result as JSON')
     .action(action(() => import('./actions/import.js')));
 
+  // Moving secrets between environments and providers (migrate, copy, diff).
+  program
+    .command('migrate')
+    .description('move every secret from one environment, provider or .env file to another, recorded so it can be rolled back')
+    .option('--from <endpoint>', 'source: an environment, `env`, a .env file, or a provider id')
+    .option('--to <endpoint>', 'target: an environment, a .env file, or a provider id')
+    .option('--only <names...>', 'move only these secrets')
+    .option('--prefix <prefix>', 'move only names starting with this')
+    .option('--dry-run', 'show what would be created or updated; write nothing')
+    .option('--validate', 'read every migrated secret back and compare (by digest)')
+    .option('--rollback [id]', 'undo the newest (or the given) recorded migration or copy')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/migrate.js')));
+
+  program
+    .command('copy')
+    .argument('<from>', 'source: an environment, `env`, a .env file, or a provider id')
+    .argument('<to>', 'target: an environment, a .env file, or a provider id')
+    .argument('[names...]', 'the secrets to copy')
+    .description('copy one or more secrets (or every name with --prefix) between environments or providers')
+    .option('--prefix <prefix>', 'copy every name starting with this')
+    .option('--overwrite', 'replace values that differ at the target (default: keep them)')
+    .option('--dry-run', 'show what would be copied; write nothing')
+    .option('--validate', 'read every copied secret back and compare (by digest)')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/copy.js')));
+
+  program
+    .command('diff')
+    .argument('<a>', 'an environment, `env`, a .env file, or a provider id')
+    .argument('<b>', 'the other side')
+    .description('show drift between two environments or providers (values as fingerprints); exits 1 when they differ')
+    .option('--only <names...>', 'compare only these secrets')
+    .option('--prefix <prefix>', 'compare only names starting with this')
+    .option('--json', 'print the result as JSON')
+    .action(action(() => import('./actions/diff.js')));
+
   // Running programs with secrets (run).
   program
     .command('run')

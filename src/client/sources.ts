@@ -11,12 +11,14 @@ import { CofferError } from '../core/errors.js';
 import { findConfigFile, loadConfig } from '../config/load.js';
 import { environmentLabel, getEnvironment } from '../config/resolve.js';
 import { fileVariableNames } from '../providers/file.js';
-import { isProviderId, openProvider, PROVIDER_IDS } from '../providers/registry.js';
+import { isProviderId, openProvider, PROVIDER_ALIASES, PROVIDER_IDS } from '../providers/registry.js';
 import type { Provider } from '../providers/types.js';
 import { createChainProvider } from './_source-chain.js';
 
 /** Combines providers into one read-only fallback chain; see src/client/_source-chain.ts. */
 export { createChainProvider };
+/** Short provider names (`aws`, `vault`, ...); defined with the registry. */
+export { PROVIDER_ALIASES };
 
 /** Providers Coffer plans to ship but does not yet, by id, with the service they reach. */
 export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
@@ -25,15 +27,6 @@ export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
   'azure-key-vault': 'Azure Key Vault',
   'hashicorp-vault': 'HashiCorp Vault',
   kubernetes: 'Kubernetes Secrets',
-};
-
-/** Short names accepted wherever a provider id is chosen at run time (`SECRET_PROVIDER=aws`). */
-export const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
-  aws: 'aws-secrets-manager',
-  gcp: 'gcp-secret-manager',
-  azure: 'azure-key-vault',
-  vault: 'hashicorp-vault',
-  k8s: 'kubernetes',
 };
 
 /** What detection may look at: the environment, the file system, the project config. */

@@ -27,6 +27,15 @@ export const PROVIDER_IDS = Object.keys(LOADERS) as ProviderId[];
 /** A provider id. */
 export type ProviderId = keyof typeof LOADERS;
 
+/** Short names accepted wherever a provider id is chosen at run time (`SECRET_PROVIDER=aws`). */
+export const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
+  aws: 'aws-secrets-manager',
+  gcp: 'gcp-secret-manager',
+  azure: 'azure-key-vault',
+  vault: 'hashicorp-vault',
+  k8s: 'kubernetes',
+};
+
 /** True when `id` names a provider Coffer ships. */
 export function isProviderId(id: string): id is ProviderId {
   return Object.hasOwn(LOADERS, id);

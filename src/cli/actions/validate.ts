@@ -3,11 +3,10 @@
  * report (human, or JSON with --json, grouped by compliance requirement with --compliance).
  * Exit 0 compliant, 1 non-compliant. Messages come from the engine and never hold a value.
  */
-import { CofferError, isCofferError } from '../../core/errors.js';
+import { CofferError } from '../../core/errors.js';
 import type { Profile } from '../../core/categories.js';
-import { loadConfig, type Config } from '../../config/index.js';
 import { validateEnvFile, validateEnvironment, type ValidationOutcome } from '../../project/validate.js';
-import { cliAccess, loadContext, type EnvCliOptions } from '../context.js';
+import { cliAccess, loadContext, optionalConfig, type EnvCliOptions } from '../context.js';
 import { color, print, printJson } from '../output.js';
 
 interface ValidateCliOptions extends EnvCliOptions {
@@ -53,15 +52,6 @@ async function validateFile(options: ValidateCliOptions, envFile: string): Promi
     ...(options.env === undefined || config === undefined ? {} : { environment: options.env }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
   });
-}
-
-function optionalConfig(cwd: string, path: string | undefined): Config | undefined {
-  try {
-    return loadConfig({ cwd, ...(path === undefined ? {} : { path }) });
-  } catch (error) {
-    if (path === undefined && isCofferError(error, 'COFFER_E_CONFIG_NOT_FOUND')) return undefined;
-    throw error;
-  }
 }
 
 function printHuman(outcome: ValidationOutcome, byCompliance: boolean): void {

@@ -1,0 +1,35 @@
+/**
+ * Prints the result of `coffer migrate` and `coffer copy` the same way: one line per name with
+ * what was planned and what happened, the failures with their codes, and the record id that
+ * `coffer migrate --rollback` takes. Never a value.
+ */
+import type { TransferResult } from '../../project/transfer.js';
+import { color, print } from '../output.js';
+
+/** Exit code of a transfer: 0 complete, 1 a read-back mismatch, 3 a write failed. */
+export function transferExitCode(result: TransferResult): number {
+  if (result.outcomes.some((o) => o.state === 'failed' || o.state === 'not-attempted')) return 3;
+  return result.complete ? 0 : 1;
+}
+
+/** Prints `result` for a terminal. */
+export function printTransfer(verb: string, result: TransferResult): void {
+  const width = Math.max(6, ...result.outcomes.map((o) => o.name.length));
+  for (const o of result.outcomes) {
+    const state = o.state === undefined ? '' : o.state === 'done' ? color.green('done') : o.state === 'failed' ? color.red(`FAILED ${o.error?.code ?? ''}`) : color.yellow('not attempted');
+    const verified = o.verified === undefined ? '' : o.verified ? '  verified' : color.red('  MISMATCH on read-back');
+    print(`${o.name.padEnd(width)}  ${o.action.padEnd(9)} ${state}${verified}`.trimEnd());
+  }
+  for (const o of result.outcomes) if (o.error !== undefined) print(color.red(`${o.name}: ${o.error.message}`));
+  const count = (action: string) => result.outcomes.filter((o) => o.action === action).length;
+  const summary = `${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged${count('kept') ? `, ${count('kept')} kept (differ; --overwrite replaces them)` : ''}`;
+  if (result.dryRun) {
+    print('', `Dry run, nothing written: ${verb} ${result.from} -> ${result.to}: ${summary}.`);
+    return;
+  }
+  const done = result.outcomes.filter((o) => o.state === 'done').length;
+  const failed = result.outcomes.filter((o) => o.state === 'failed').length;
+  const skipped = result.outcomes.filter((o) => o.state === 'not-attempted').length;
+  print('', `${result.from} -> ${result.to}: ${summary}; ${done} written${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} not attempted` : ''}.`);
+  if (result.id !== undefined) print(color.dim(`Recorded as ${result.id}; \`coffer migrate --rollback ${result.id}\` undoes exactly these writes.`));
+}

@@ -1,0 +1,67 @@
+/**
+ * The record a real `coffer migrate` or `coffer copy` keeps of what it changed, so that
+ * `coffer migrate --rollback` undoes exactly that: per name, whether it was created or updated at
+ * the target, the target's version before the update (where the target keeps versions), and
+ * whether the write happened. It is written (0600, atomically, in .coffer/migrations/) before the
+ * first write and after each one, so a run that fails or is killed part-way still says what it
+ * did. It never holds a value: old values come back from the target's history, or, for a target
+ * without versions, from a private backup of the target file taken before the first write.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CofferError } from '../core/errors.js';
+import { writeFileAtomic } from '../io/secure-file.js';
+
+/** One name of a transfer. */
+export interface RecordEntry {
+  readonly name: string;
+  readonly action: 'create' | 'update';
+  /** The target's version before an update, where the target has versions. */
+  readonly previousVersion?: string;
+  /** `done` once the write was acknowledged; `failed` with its code; `rolled-back` once undone. */
+  state: 'pending' | 'done' | 'failed' | 'rolled-back';
+  code?: string;
+}
+
+/** A transfer's record. */
+export interface TransferRecord {
+  readonly id: string;
+  readonly kind: 'migrate' | 'copy';
+  readonly from: string;
+  readonly to: string;
+  readonly startedAt: string;
+  /** Copy (0600) of the target file before the first write, for targets without versions. */
+  readonly backupFile?: string;
+  status: 'running' | 'complete' | 'partial' | 'rolled-back';
+  readonly entries: RecordEntry[];
+}
+
+/** The directory records live in. */
+export function recordsDir(root: string): string {
+  return join(root, '.coffer', 'migrations');
+}
+
+/** Writes `record` (atomically, 0600). */
+export function saveRecord(root: string, record: TransferRecord): void {
+  writeFileAtomic(join(recordsDir(root), `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`, { mkdirs: true });
+}
+
+/** Reads record `id`, or the newest one not yet rolled back; COFFER_E_NOT_FOUND when there is none. */
+export function loadRecord(root: string, id?: string): TransferRecord {
+  const dir = recordsDir(root);
+  let ids: string[];
+  try {
+    ids = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  } catch {
+    ids = [];
+  }
+  const read = (which: string) => JSON.parse(readFileSync(join(dir, `${which}.json`), 'utf8')) as TransferRecord;
+  if (id !== undefined) {
+    if (!ids.includes(id)) throw new CofferError('COFFER_E_NOT_FOUND', `No migration ${id} is recorded in ${dir}; recorded: ${ids.join(', ') || 'none'}.`);
+    return read(id);
+  }
+  const open = ids.map(read).filter((r) => r.status !== 'rolled-back');
+  const newest = open[open.length - 1];
+  if (newest === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `No migration to roll back: none is recorded in ${dir}, or all were rolled back already.`);
+  return newest;
+}

@@ -1,0 +1,162 @@
+/**
+ * `coffer migrate`, `copy` and `diff` end to end with the built binary: a legacy .env file moved
+ * into the embedded store (dry run, real run, read-back validation, rerun, update, rollback to
+ * the exact earlier state), a migration that fails part-way (what was and was not copied, and
+ * its rollback), copies by name and prefix, and drift shown as run-keyed fingerprints with exit 1.
+ * No value ever appears in the output or the migration record.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertNoValues, editConfig, sandbox, type Sandbox } from './_harness.js';
+
+const LEGACY = {
+  API_KEY: 'ak_live_Zt5x9Qm2Lr8Vw4Kp7Jn3Hb6Gc1Fd0Se',
+  DB_PASSWORD: 'pg-Hq7!vN2#xR9@kL4$mT8^wB3&zC6*',
+  JWT_SECRET: 'jwt-' + 'Xk3Qp9Lm2Vr7Nw4Zt8Hb'.repeat(4),
+};
+
+async function project(): Promise<Sandbox> {
+  const box = sandbox();
+  assert.equal((await box.run(['init', '--yes'])).code, 0);
+  editConfig(box, (config) => {
+    config.environments.production = { profile: 'production', provider: 'store', options: {} };
+  });
+  writeFileSync(join(box.dir, '.env.legacy'), Object.entries(LEGACY).map(([k, v]) => `${k}="${v}"`).join('\n') + '\n');
+  return box;
+}
+
+const records = (box: Sandbox) => readdirSync(join(box.dir, '.coffer', 'migrations')).filter((f) => f.endsWith('.json'));
+
+test('migrate a legacy .env into the store: dry run, validated run, idempotent rerun, update, and rollbacks that restore the exact earlier state', async () => {
+  const box = await project();
+  try {
+    const dry = await box.run(['migrate', '--from', '.env.legacy', '--to', 'production', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /API_KEY\s+create/);
+    assert.match(dry.stdout, /Dry run, nothing written: .*3 to create, 0 to update/);
+    assert.equal((await box.run(['get', 'API_KEY', '-e', 'production'])).code, 1, 'nothing was written');
+
+    const real = await box.run(['migrate', '--from', '.env.legacy', '--to', 'production', '--validate']);
+    assert.equal(real.code, 0, real.stderr);
+    assert.equal((real.stdout.match(/done {2}verified/g) ?? []).length, 3);
+    const id = /Recorded as (\S+);/.exec(real.stdout)?.[1];
+    assert.ok(id);
+    assertNoValues(real, LEGACY);
+    for (const [name, value] of Object.entries(LEGACY)) assert.equal((await box.run(['get', name, '-e', 'production'])).stdout, `${value}\n`);
+    const recordPath = join(box.dir, '.coffer', 'migrations', `${id}.json`);
+    assert.equal(statSync(recordPath).mode & 0o777, 0o600);
+    assert.equal(statSync(join(box.dir, '.coffer', 'migrations')).mode & 0o777, 0o700);
+    const recordText = readFileSync(recordPath, 'utf8');
+    for (const value of Object.values(LEGACY)) assert.ok(!recordText.includes(value), 'the record holds no value');
+
+    const again = await box.run(['migrate', '--from', '.env.legacy', '--to', 'production', '--json']);
+    assert.equal(again.code, 0);
+    assert.deepEqual(JSON.parse(again.stdout).outcomes.map((o: { action: string }) => o.action), ['unchanged', 'unchanged', 'unchanged']);
+
+    writeFileSync(join(box.dir, '.env.legacy'), readFileSync(join(box.dir, '.env.legacy'), 'utf8').replace(LEGACY.DB_PASSWORD, 'pg-rotated-Zq8!Wm3#Tn6@Yx1$Kv5'));
+    const update = await box.run(['migrate', '--from', '.env.legacy', '--to', 'production']);
+    assert.equal(update.code, 0, update.stderr);
+    assert.match(update.stdout, /DB_PASSWORD\s+update\s+done/);
+    assert.equal((await box.run(['get', 'DB_PASSWORD', '-e', 'production'])).stdout, 'pg-rotated-Zq8!Wm3#Tn6@Yx1$Kv5\n');
+
+    const undoUpdate = await box.run(['migrate', '--rollback']);
+    assert.equal(undoUpdate.code, 0, undoUpdate.stderr);
+    assert.match(undoUpdate.stdout, /DB_PASSWORD\s+restored/);
+    assert.equal((await box.run(['get', 'DB_PASSWORD', '-e', 'production'])).stdout, `${LEGACY.DB_PASSWORD}\n`);
+    assertNoValues(undoUpdate, LEGACY);
+
+    const undoFirst = await box.run(['migrate', '--rollback', id]);
+    assert.equal(undoFirst.code, 0, undoFirst.stderr);
+    assert.equal((undoFirst.stdout.match(/deleted/g) ?? []).length, 3);
+    assert.equal((await box.run(['get', 'API_KEY', '-e', 'production'])).code, 1, 'created secrets are gone');
+    const none = await box.run(['migrate', '--rollback']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^coffer: COFFER_E_NOT_FOUND: No migration to roll back/);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('a migration that fails part-way says what was and was not copied, exits 3, and its rollback undoes exactly the copied part', async () => {
+  const box = await project();
+  try {
+    // The store refuses a name that dotenv allows.
+    writeFileSync(join(box.dir, '.env.legacy'), `${readFileSync(join(box.dir, '.env.legacy'), 'utf8')}my.dotted.key=some-value-000\n`);
+    const result = await box.run(['migrate', '--from', '.env.legacy', '--to', 'production']);
+    assert.equal(result.code, 3);
+    assert.match(result.stdout, /my\.dotted\.key\s+create\s+FAILED COFFER_E_USAGE/);
+    assert.match(result.stdout, /3 written, 1 failed/);
+    assert.match(result.stdout, /my\.dotted\.key: .*not a valid secret name/);
+    assertNoValues(result, LEGACY);
+    const record = JSON.parse(readFileSync(join(box.dir, '.coffer', 'migrations', records(box)[0] as string), 'utf8'));
+    assert.equal(record.status, 'partial');
+    assert.deepEqual(record.entries.map((e: { state: string }) => e.state), ['done', 'done', 'done', 'failed']);
+
+    const undo = await box.run(['migrate', '--rollback', '--json']);
+    assert.equal(undo.code, 0, undo.stderr);
+    const outcomes = JSON.parse(undo.stdout).outcomes as { name: string; action: string }[];
+    assert.deepEqual(outcomes.map((o) => o.action), ['deleted', 'deleted', 'deleted', 'skipped']);
+    assert.equal((await box.run(['list', '-e', 'production', '--json'])).stdout.includes('API_KEY'), false);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('copy by name and by prefix keeps differing values unless --overwrite; diff shows drift as fingerprints and exits 1', async () => {
+  const box = await project();
+  try {
+    assert.equal((await box.run(['copy', '.env.legacy', 'production', 'API_KEY'])).code, 0);
+    const list = JSON.parse((await box.run(['list', '-e', 'production', '--json'])).stdout);
+    assert.deepEqual(JSON.stringify(list).match(/API_KEY|DB_PASSWORD|JWT_SECRET/g), ['API_KEY']);
+
+    const drift = await box.run(['diff', '.env.legacy', 'production']);
+    assert.equal(drift.code, 1);
+    assert.match(drift.stdout, /DB_PASSWORD\s+only in A\s+[0-9a-f]{16}/);
+    assert.doesNotMatch(drift.stdout, /API_KEY/, 'equal values are not listed');
+    assertNoValues(drift, LEGACY);
+
+    writeFileSync(join(box.dir, '.env.other'), `API_KEY=another-key-value-0000000000\nJWT_SECRET=${LEGACY.JWT_SECRET}\n`);
+    const kept = await box.run(['copy', '.env.other', 'production', '--prefix', 'A']);
+    assert.equal(kept.code, 0);
+    assert.match(kept.stdout, /API_KEY\s+kept/);
+    assert.equal((await box.run(['get', 'API_KEY', '-e', 'production'])).stdout, `${LEGACY.API_KEY}\n`);
+    const replaced = await box.run(['copy', '.env.other', 'production', '--prefix', 'A', '--overwrite']);
+    assert.match(replaced.stdout, /API_KEY\s+update\s+done/);
+
+    const differ = await box.run(['diff', '.env.legacy', 'production', '--json', '--only', 'API_KEY']);
+    assert.equal(differ.code, 1);
+    const entry = JSON.parse(differ.stdout).entries[0];
+    assert.equal(entry.state, 'differ');
+    assert.notEqual(entry.a, entry.b);
+    assert.ok(!differ.stdout.includes('another-key-value'));
+
+    assert.equal((await box.run(['migrate', '--from', '.env.legacy', '--to', 'production'])).code, 0);
+    const clean = await box.run(['diff', '.env.legacy', 'production']);
+    assert.equal(clean.code, 0, clean.stdout);
+    assert.match(clean.stdout, /No drift\. 3 same/);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('bad endpoints and arguments: one line with a code, exit 2, nothing written', async () => {
+  const box = await project();
+  try {
+    const unknown = await box.run(['migrate', '--from', 'nowhere', '--to', 'production']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^coffer: COFFER_E_USAGE: "nowhere" is not an environment, a file or a provider/);
+    assert.equal(unknown.stderr.trimEnd().split('\n').length, 1);
+    const same = await box.run(['diff', 'production', 'production']);
+    assert.equal(same.code, 2);
+    const toEnv = await box.run(['migrate', '--from', '.env.legacy', '--to', 'env']);
+    assert.equal(toEnv.code, 2);
+    assert.match(toEnv.stderr, /COFFER_E_UNSUPPORTED: the process environment does not keep/);
+    const noNames = await box.run(['copy', '.env.legacy', 'production']);
+    assert.equal(noNames.code, 2);
+    assert.match(noNames.stderr, /--prefix/);
+  } finally {
+    box.cleanup();
+  }
+});
