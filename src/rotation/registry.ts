@@ -18,6 +18,8 @@ interface RotatorModule {
 const LOADERS = {
   random: () => import('./rotators/random.js'),
   'api-key': () => import('./rotators/api-key.js'),
+  postgres: () => import('./rotators/postgres.js'),
+  redis: () => import('./rotators/redis.js'),
 } satisfies Record<string, () => Promise<RotatorModule>>;
 
 /** Every rotator id Coffer ships. */
