@@ -53,6 +53,8 @@ export interface RedisServer {
   readonly aclFile?: string;
   /** A connection URL; user and password optional, percent-encoded. */
   url(user?: string, password?: string): string;
+  /** Stops the server and starts it again from the same files and port, as a reboot would. */
+  restart(): Promise<void>;
   /** Stops the server and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -157,11 +159,16 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       ...(aclFile ? ['--aclfile', aclFile] : []),
       ...(options.args ?? []),
     ];
-    const server = launch(bin, args, dir, logPath, 'SIGTERM');
+    let server = launch(bin, args, dir, logPath, 'SIGTERM');
     const ready = await waitUntil(server, () => redisAnswers(port));
     const url = (user?: string, password?: string) => `redis://${user === undefined && password === undefined ? '' : `${encodeURIComponent(user ?? '')}:${encodeURIComponent(password ?? '')}@`}127.0.0.1:${port}`;
+    const restart = async () => {
+      await server.stop(false);
+      server = launch(bin, args, dir, logPath, 'SIGTERM');
+      if (!(await waitUntil(server, () => redisAnswers(port)))) throw new Error(`redis-server did not restart: ${readText(logPath).slice(-2000)}`);
+    };
     if (ready) {
-      return { host: '127.0.0.1', port, dir, ...(configFile ? { configFile } : {}), ...(aclFile ? { aclFile } : {}), url, stop: () => server.stop(true) };
+      return { host: '127.0.0.1', port, dir, ...(configFile ? { configFile } : {}), ...(aclFile ? { aclFile } : {}), url, restart, stop: () => server.stop(true) };
     }
     const log = readText(logPath);
     const taken = /address already in use/i.test(log);

@@ -265,7 +265,7 @@ export class RotationEngine {
       this.failpoint('after-rollback');
       await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
     } catch (error) {
-      throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed (${reason}) and rolling back failed too (${isCofferError(error) ? error.code : 'error'}): the target may hold the new credential. Nothing was lost: run \`coffer rotate ${this.options.environment} ${secret.name}\` again to finish the rollback.`, { cause: error, details: { name: secret.name, reason } });
+      throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed (${reason}) and rolling back failed too (${isCofferError(error) ? `${error.code}: ${error.message}` : 'error'}): the target may hold the new credential. Nothing was lost: run \`coffer rotate ${this.options.environment} ${secret.name}\` again to finish the rollback.`, { cause: error, details: { name: secret.name, reason } });
     }
     removeJournal(this.options.root, this.options.environment, secret.name);
     await this.audit('rotate-rollback', secret.name, reason);
