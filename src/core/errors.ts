@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   COFFER_E_REFERENCE_CYCLE: { summary: 'Secrets refer to each other in a loop; the message names the whole cycle (A -> B -> A).', exit: 2, retryable: false },
   COFFER_E_ROTATION_FAILED: { summary: 'A rotation step failed; the rotation was rolled back (the target keeps the old credential) or, when even that failed, the message says what to run next.', exit: 1, retryable: false },
   COFFER_E_ROTATION_IN_PROGRESS: { summary: 'The secret is being rotated by another process, or its last rotation is still in its grace period; wait, or end the grace period with `coffer rotate --finalize`.', exit: 1, retryable: true },
+  COFFER_E_ROTATION_TEST_FAILED: { summary: 'The target refused the new credential in the test step of a rotation (a login or a PING failed); the rotation was rolled back and the target keeps the old credential.', exit: 1, retryable: false },
+  COFFER_E_MISSING_PACKAGE: { summary: 'An optional package that a provider or rotator needs (pg, ioredis, a cloud SDK) is not installed; the message gives the npm install command.', exit: 2, retryable: false },
   COFFER_E_INTERNAL: { summary: 'An unexpected internal failure; please report it.', exit: 3, retryable: false },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -219,11 +219,14 @@ export class RotationEngine {
       const reason = `${failed} failed: ${isCofferError(error) ? error.code : 'error'}`;
       return this.undo(this.write({ ...journal, phase: 'rolling-back', reason }), secret, rotator, reason, steps, 'rolled-back', error);
     }
+    // A target that accepts one credential at a time stopped accepting the old one at set: there
+    // is nothing left to keep valid, so the rotation ends with no grace (RotatorTraits.overlapping).
+    if (!rotator.traits.overlapping && journal.graceMs !== 0) journal = { ...journal, graceMs: 0 };
     // The grace period is written with the finished phase: a journal never says finished without its end.
     const graceUntil = () => new Date(this.now().getTime() + journal.graceMs).toISOString();
     await step('finish', 'finishing', 'finished', () => this.stage(() => this.provider.moveStage?.(secret.name, 'current', pendingVersion)), { graceUntil: graceUntil() });
     const notes: string[] = [];
-    if (!rotator.traits.overlapping) notes.push(`the target accepts one credential at a time (${rotator.id}): the old one stopped working when the new one was set`);
+    if (!rotator.traits.overlapping) notes.push(`the target accepts one credential at a time (${rotator.id}): the old one stopped working when the new one was set, so there was no grace period`);
     await this.audit('rotate', secret.name, `version ${journal.fromVersion} -> ${pendingVersion}; grace ${Math.round(journal.graceMs / 1000)}s${journal.compromised ? '; compromised' : ''}`);
     if (journal.graceMs === 0) {
       const retired = await this.retire(journal, secret, rotator, steps);
@@ -263,7 +266,7 @@ export class RotationEngine {
       this.failpoint('after-rollback');
       await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
     } catch (error) {
-      throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed (${reason}) and rolling back failed too (${isCofferError(error) ? error.code : 'error'}): the target may hold the new credential. Nothing was lost: run \`coffer rotate ${this.options.environment} ${secret.name}\` again to finish the rollback.`, { cause: error, details: { name: secret.name, reason } });
+      throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed (${reason}) and rolling back failed too (${isCofferError(error) ? `${error.code}: ${error.message}` : 'error'}): the target may hold the new credential. Nothing was lost: run \`coffer rotate ${this.options.environment} ${secret.name}\` again to finish the rollback.`, { cause: error, details: { name: secret.name, reason } });
     }
     removeJournal(this.options.root, this.options.environment, secret.name);
     await this.audit('rotate-rollback', secret.name, reason);

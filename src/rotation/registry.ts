@@ -20,6 +20,8 @@ const LOADERS = {
   'api-key': () => import('./rotators/api-key.js'),
   jwt: () => import('./rotators/jwt.js'),
   'encryption-key': () => import('./rotators/encryption-key.js'),
+  postgres: () => import('./rotators/postgres.js'),
+  redis: () => import('./rotators/redis.js'),
 } satisfies Record<string, () => Promise<RotatorModule>>;
 
 /** Every rotator id Coffer ships. */

@@ -5,7 +5,8 @@
  * Optional hook commands register the new key with the service that checks it and withdraw the
  * old one; each gets the key on its standard input (never in its arguments, where `ps` would
  * show it) and must exit 0. The old key is kept as `previous` (the backup) until revoked, and a
- * failed hook rolls back: the `withdraw` hook is run for the new key.
+ * failed hook rolls back: with `immediate` the `register` hook is run again for the old key (a
+ * service that keeps one key dropped it), then the `withdraw` hook for the new key.
  */
 import { z } from 'zod/v3';
 import { CofferError } from '../../core/errors.js';
@@ -41,7 +42,11 @@ export const createApiKeyRotator: RotatorFactory<ApiKeyOptions> = (options, cont
     create: async (input) => input.generate(),
     set: async (subject, values) => run('register', values.pending, subject.name),
     test: async () => undefined,
-    rollback: async (subject, values) => run('withdraw', values.pending, subject.name),
+    // With `immediate`, a service may keep one key and have dropped the old one at set: register it again.
+    rollback: async (subject, values) => {
+      if (options.strategy === 'immediate') await run('register', values.current, subject.name);
+      await run('withdraw', values.pending, subject.name);
+    },
     revoke: async (subject, values) => run('withdraw', values.previous, subject.name),
     close: async () => undefined,
   };

@@ -1,0 +1,45 @@
+/**
+ * The app-owned rotators through the shared conformance suite: `random` and `api-key` without
+ * hooks have no target, so the suite checks what the engine and the store show (the new value
+ * current, the old one kept as previous for the grace period only when overlapping); `api-key`
+ * with register/withdraw hooks keeps a file-backed service whose accepted keys are checked like
+ * a login, and hooks that fail or cannot start prove that no key reaches an error.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import createApiKeyRotator from '../../src/rotation/rotators/api-key.js';
+import createRandomRotator from '../../src/rotation/rotators/random.js';
+import { describeRotatorConformance } from '../conformance/rotator-suite.js';
+
+const initial = `initial-${'K7q'.repeat(16)}`;
+
+describeRotatorConformance('random', async () => ({ rotator: createRandomRotator({}, { env: {} }), category: 'session', initial }));
+describeRotatorConformance('api-key (grace, no hooks)', async () => ({ rotator: createApiKeyRotator({}, { env: {} }), category: 'api_key', initial }));
+describeRotatorConformance('api-key (immediate, no hooks)', async () => ({ rotator: createApiKeyRotator({ strategy: 'immediate' }, { env: {} }), category: 'api_key', initial }));
+
+for (const strategy of ['grace', 'immediate'] as const) {
+  describeRotatorConformance(`api-key (${strategy}, register/withdraw hooks)`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-api-key-'));
+    const file = join(dir, 'accepted.txt');
+    writeFileSync(file, `${initial}\n`);
+    // With grace the service keeps every registered key until withdrawn; with immediate it keeps one key.
+    const hooks = {
+      register: ['sh', '-c', strategy === 'grace' ? 'read k; grep -qxF -- "$k" "$0" || echo "$k" >> "$0"' : 'read k; echo "$k" > "$0"', file],
+      withdraw: ['sh', '-c', 'read k; grep -vxF -- "$k" "$0" > "$0.tmp"; mv "$0.tmp" "$0"', file],
+    };
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    return {
+      rotator: createApiKeyRotator({ strategy, ...hooks }, { env }),
+      category: 'api_key',
+      initial,
+      accepts: async (value) => readFileSync(file, 'utf8').split('\n').includes(value),
+      testAsksTarget: false,
+      broken: async () => [
+        createApiKeyRotator({ strategy, register: ['sh', '-c', 'exit 7'], withdraw: ['sh', '-c', 'exit 7'] }, { env }),
+        createApiKeyRotator({ strategy, register: [join(dir, 'missing-hook')], withdraw: [join(dir, 'missing-hook')] }, { env }),
+      ],
+      close: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  });
+}
