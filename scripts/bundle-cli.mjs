@@ -35,6 +35,10 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
+// The entry runs the bundle through node:vm, where import() needs an experimental flag; it passes
+// a function that imports for it (see scripts/cli-entry.cjs).
+const bundled = readFileSync(outfile, 'utf8');
+writeFileSync(outfile, bundled.replace(/\bimport\((?=["'])/g, '__cofferImport('));
 copyFileSync('scripts/cli-entry.cjs', entry);
 chmodSync(entry, 0o755);
 writeCodeCache();

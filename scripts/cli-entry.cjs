@@ -24,8 +24,15 @@ try {
 }
 // The bundle keeps bin.ts's shebang line, which is not JavaScript inside a function: comment it out.
 const source = readFileSync(file, 'utf8').replace(/^#!/, '//');
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, ...(cachedData ? { cachedData } : {}) });
+const script = new Script(`(function (exports, require, module, __filename, __dirname, __cofferImport) {${source}\n})`, {
+  filename: file,
+  ...(cachedData ? { cachedData } : {}),
+});
 const out = process.env.COFFER_CODE_CACHE_OUT;
 if (out) process.once('exit', () => writeFileSync(out, script.createCachedData()));
 const bundle = { exports: {} };
-script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(file), bundle, file, __dirname);
+// A script compiled by node:vm cannot run import() without an experimental flag, so the build
+// turned the bundle's import(...) of optional packages (pg, ioredis, cloud SDKs) into calls to
+// this function, which imports from here: the same directory, the same resolution.
+const importFromHere = (specifier) => import(specifier);
+script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(file), bundle, file, __dirname, importFromHere);
