@@ -25,4 +25,10 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The CLI entry is CommonJS on purpose (it loads the bundle through node:vm).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
