@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { resolveConfig } from '../src/config/resolve.js';
+import type { ConfigFile } from '../src/config/schema.js';
 import createStoreProvider from '../src/providers/store.js';
 import { rotateSecrets } from '../src/rotation/rotate.js';
 import { postgresMissing, redisMissing, startPostgres, startRedis } from '../test/_servers.js';
@@ -45,7 +46,7 @@ try {
   await redisAdmin.call('ACL', 'SETUSER', 'app', 'on', `>${redisPassword}`, '~*', '+@all');
   redisAdmin.disconnect();
 
-  const raw = {
+  const raw: ConfigFile = {
     version: 1,
     environments: { production: { provider: 'store', profile: 'production' } },
     secrets: {

@@ -1,0 +1,128 @@
+/**
+ * The gcp-secret-manager provider through the real @google-cloud/secret-manager SDK (its REST
+ * transport) against a local fake of the Secret Manager REST API: the shared conformance suite,
+ * then what is specific: prefixes and pages, numbered versions and their states, CRC32C on
+ * both ways, setMany undone on failure, each error told apart, and no value or token in any
+ * message.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isCofferError } from '../../src/core/errors.js';
+import createGcpSecretManagerProvider from '../../src/providers/gcp-secret-manager.js';
+import { describeProviderConformance } from '../conformance/provider-suite.js';
+import { startFakeGcp, type FakeGcp } from './_fake-gcp-secret-manager.js';
+
+const open = (fake: FakeGcp, options: Record<string, unknown> = {}) =>
+  createGcpSecretManagerProvider({ project: 'coffer-test', endpoint: `http://127.0.0.1:${fake.port}`, accessToken: fake.token, maxAttempts: 1, ...options });
+
+describeProviderConformance('gcp-secret-manager', async () => {
+  const fake = await startFakeGcp();
+  const provider = open(fake, { prefix: 'conf_' });
+  return { provider, cleanup: async () => { await provider.close(); await fake.close(); } };
+});
+
+async function withFake(body: (fake: FakeGcp) => Promise<void>): Promise<void> {
+  const fake = await startFakeGcp();
+  try {
+    await body(fake);
+  } finally {
+    await fake.close();
+  }
+}
+
+const rejects = (code: string, ...parts: (string | RegExp)[]) => (error: unknown) => {
+  assert.ok(isCofferError(error, code as never), `expected ${code}, got ${String(error)}`);
+  for (const part of parts) assert.match((error as Error).message, typeof part === 'string' ? new RegExp(part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : part);
+  return true;
+};
+
+test('secrets live under the prefix as numbered versions; lists page through every secret and keep only the prefix', async () => {
+  await withFake(async (fake) => {
+    const prod = open(fake, { prefix: 'prod_', labels: { team: 'payments' } });
+    const other = open(fake, { prefix: 'dev_' });
+    for (const name of ['A', 'B', 'C', 'D', 'E']) await prod.set(name, `value-${name}`);
+    await other.set('A', 'dev-value');
+    await prod.set('A', 'value-A2');
+    assert.deepEqual((await prod.list()).map((s) => s.name), ['A', 'B', 'C', 'D', 'E'], 'five secrets over three pages of two');
+    assert.deepEqual((await other.list()).map((s) => s.name), ['A']);
+    assert.deepEqual(fake.projects.get('coffer-test')?.get('prod_A')?.labels, { team: 'payments' });
+    assert.deepEqual(await prod.get('A'), { name: 'A', value: 'value-A2', metadata: { version: '2' } });
+    assert.equal((await prod.get('A', { version: '1' })).value, 'value-A');
+    assert.deepEqual((await prod.versions('A')).map((v) => v.metadata.version), ['2', '1']);
+    assert.ok(fake.requests.some((r) => r.startsWith('GET /v1/projects/coffer-test/secrets') && !r.includes('prod_')), 'listed through the API');
+    await prod.close();
+    await other.close();
+  });
+});
+
+test('versions can be disabled, enabled and destroyed; a disabled or destroyed version is not readable and says why', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('TOKEN', 'first-value');
+    await provider.set('TOKEN', 'second-value');
+    await provider.disableVersion('TOKEN', '2');
+    await assert.rejects(provider.get('TOKEN'), rejects('COFFER_E_NOT_FOUND', 'disabled', 'enableVersion'));
+    assert.deepEqual((await provider.versions('TOKEN')).map((v) => v.metadata.version), ['1']);
+    await provider.enableVersion('TOKEN', '2');
+    assert.equal((await provider.get('TOKEN')).value, 'second-value');
+    await provider.destroyVersion('TOKEN', '1');
+    await assert.rejects(provider.get('TOKEN', { version: '1' }), rejects('COFFER_E_NOT_FOUND', 'destroyed'));
+    await assert.rejects(provider.get('TOKEN', { stage: 'previous' }), rejects('COFFER_E_UNSUPPORTED', 'numbered versions'));
+    await assert.rejects(provider.get('TOKEN', { version: 'v1' }), rejects('COFFER_E_USAGE'));
+    await provider.close();
+  });
+});
+
+test('payloads carry CRC32C: a value damaged on the way back is refused as a retryable failure, never returned', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('DB_PASSWORD', 'pä55wörd-with-ünïcode');
+    assert.equal((await provider.get('DB_PASSWORD')).value, 'pä55wörd-with-ünïcode');
+    fake.faults.corrupt = true;
+    await assert.rejects(provider.get('DB_PASSWORD'), (error: Error) => rejects('COFFER_E_UNAVAILABLE', 'CRC32C')(error) && (error as { retryable?: boolean }).retryable === true && !error.message.includes('pä55'));
+    await provider.close();
+  });
+});
+
+test('setMany that fails part-way deletes the secrets it created and writes back the values it replaced', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('KEEP', 'original');
+    fake.faults.denied.add('LATER');
+    await assert.rejects(provider.setMany([{ name: 'KEEP', value: 'changed' }, { name: 'NEW_ONE', value: 'fresh' }, { name: 'LATER', value: 'x' }]), rejects('COFFER_E_ACCESS_DENIED', 'IAM'));
+    assert.equal((await provider.get('KEEP')).value, 'original');
+    await assert.rejects(provider.get('NEW_ONE'), rejects('COFFER_E_NOT_FOUND'));
+    await provider.close();
+  });
+});
+
+test('errors are told apart and name the project, never a value or the token', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('SECRET_X', 'the-hidden-value');
+    await assert.rejects(provider.get('MISSING'), rejects('COFFER_E_NOT_FOUND', 'MISSING', 'project coffer-test'));
+    fake.faults.denied.add('SECRET_X');
+    await assert.rejects(provider.get('SECRET_X'), rejects('COFFER_E_ACCESS_DENIED', 'IAM denies'));
+    fake.faults.denied.clear();
+    fake.faults.throttle = 1;
+    await assert.rejects(provider.get('SECRET_X'), rejects('COFFER_E_UNAVAILABLE', 'throttling'));
+    fake.faults.unavailable = 1;
+    await assert.rejects(provider.get('SECRET_X'), rejects('COFFER_E_UNAVAILABLE', 'unavailable'));
+    const wrongToken = open(fake, { accessToken: 'ya29.expired' });
+    await assert.rejects(wrongToken.get('SECRET_X'), (error: Error) => rejects('COFFER_E_ACCESS_DENIED', 'invalid or expired')(error) && !error.message.includes('ya29'));
+    await wrongToken.close();
+    await assert.rejects(provider.set('bad name!', 'v'), rejects('COFFER_E_USAGE', 'secret id'));
+    const unreachable = createGcpSecretManagerProvider({ project: 'coffer-test', endpoint: 'http://127.0.0.1:1', accessToken: 't', maxAttempts: 1 });
+    await assert.rejects(unreachable.get('SECRET_X'), rejects('COFFER_E_UNAVAILABLE', 'could not be reached'));
+    await unreachable.close();
+    const noProject = createGcpSecretManagerProvider({}, { env: {} });
+    await assert.rejects(noProject.get('SECRET_X'), rejects('COFFER_E_CONFIG_INVALID', 'GOOGLE_CLOUD_PROJECT'));
+    assert.equal((await provider.get('SECRET_X')).value, 'the-hidden-value', 'the faults were transient');
+    const patient = open(fake, { maxAttempts: 3 });
+    fake.faults.throttle = 1;
+    fake.faults.unavailable = 1;
+    assert.equal((await patient.get('SECRET_X')).value, 'the-hidden-value', 'reads are retried past throttling and an outage');
+    await patient.close();
+    await provider.close();
+  });
+});
