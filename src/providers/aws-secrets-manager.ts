@@ -105,10 +105,11 @@ export const createAwsSecretsManagerProvider: ProviderFactory<AwsSecretsManagerO
   if (!isValidPrefix(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The aws-secrets-manager prefix ${JSON.stringify(prefix.slice(0, 80))} may hold only letters, digits and / _ + = . @ -.`);
   const secretIds = options.secretIds ?? {};
   const target = resolveTarget(options, vars);
-  const where = `${target.region === undefined ? 'region from the AWS profile' : `region ${target.region}`}${target.endpoint === undefined ? '' : `, endpoint ${target.endpoint}`}`;
+  const region = target.region === undefined ? 'region from the AWS profile' : `region ${target.region}`;
+  const where = `${region}${target.endpoint === undefined ? '' : `, endpoint ${target.endpoint}`}`;
   const api = createAwsApi({
-    target, where,
-    endpoint: target.endpoint ?? `secretsmanager.${target.region ?? '<region>'}.amazonaws.com`,
+    target, where, region,
+    endpoint: target.endpoint ?? `https://secretsmanager.${target.region ?? '<region>'}.amazonaws.com`,
     maxAttempts: options.maxAttempts ?? 3,
     timeoutMs: options.timeoutMs ?? 10_000,
     ...(options.client === undefined ? {} : { client: options.client }),
