@@ -20,7 +20,6 @@ export { createChainProvider };
 
 /** Providers Coffer plans to ship but does not yet, by id, with the service they reach. */
 export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
-  'aws-secrets-manager': 'AWS Secrets Manager',
   'gcp-secret-manager': 'Google Cloud Secret Manager',
   'azure-key-vault': 'Azure Key Vault',
   'hashicorp-vault': 'HashiCorp Vault',

@@ -20,6 +20,7 @@ const LOADERS = {
   dotenv: () => import('./dotenv.js'),
   store: () => import('./store.js'),
   file: () => import('./file.js'),
+  'aws-secrets-manager': () => import('./aws-secrets-manager.js'),
 } satisfies Record<string, Loader>;
 
 /** Every provider id Coffer ships. */

@@ -8,7 +8,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { selectProvider } from '../../src/client/sources.js';
 import createAwsSecretsManagerProvider from '../../src/providers/aws-secrets-manager.js';
 import { describeProviderConformance } from '../conformance/provider-suite.js';
 import { rejectsWith, withFakeAws } from './_aws-harness.js';
@@ -174,4 +176,19 @@ test('opening the provider makes no call and needs no region or credentials', ()
   assert.equal(fake.requests.length, 0);
   await provider.close();
   await rejectsWith(provider.get('X'), 'COFFER_E_USAGE');
+}));
+
+test('detection opens the provider in the region it was detected by, and SECRET_PROVIDER=aws reads through it', () => withFakeAws(async ({ fake }) => {
+  const detected = await selectProvider({ env: { AWS_SECRETS_MANAGER_REGION: 'eu-west-2' }, cwd: tmpdir() });
+  assert.equal(detected.provider.id, 'aws-secrets-manager');
+  assert.match(detected.provider.location, /region eu-west-2/);
+  assert.equal(detected.reason, 'AWS_SECRETS_MANAGER_REGION is set');
+  await detected.provider.close();
+  fake.state.seed('app/prod/API_TOKEN', 'selected-value-9e');
+  const { provider } = await selectProvider({ env: { ...fake.env, SECRET_PROVIDER: 'aws' }, providerOptions: { prefix: 'app/prod/' } });
+  try {
+    assert.equal((await provider.get('API_TOKEN')).value, 'selected-value-9e');
+  } finally {
+    await provider.close();
+  }
 }));
