@@ -11,6 +11,11 @@
  */
 import { main } from './main.js';
 
+// The AWS SDK prints a NodeVersionSupportWarning on stderr under Node 20 when its first client
+// is created (by the aws-secrets-manager provider); it concerns the SDK's future releases, not
+// this command, and would break output that scripts read. A value the user set is kept.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 void main(process.argv).then((code) => {
   process.exitCode = code;
 });

@@ -22,7 +22,6 @@ export { PROVIDER_ALIASES };
 
 /** Providers Coffer plans to ship but does not yet, by id, with the service they reach. */
 export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
-  'aws-secrets-manager': 'AWS Secrets Manager',
   'azure-key-vault': 'Azure Key Vault',
   'hashicorp-vault': 'HashiCorp Vault',
   kubernetes: 'Kubernetes Secrets',

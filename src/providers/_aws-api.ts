@@ -46,8 +46,10 @@ export interface AwsConnection {
   readonly target: AwsTarget;
   /** `region eu-west-1` (with `endpoint ...` when custom), for messages. */
   readonly where: string;
-  /** The host called, for network errors. */
+  /** The endpoint called, for network errors. */
   readonly endpoint: string;
+  /** `region eu-west-1` alone. */
+  readonly region: string;
   /** A client given by the caller, used instead of creating one (and not destroyed by close). */
   readonly client?: { send(command: object): Promise<unknown> };
   readonly maxAttempts: number;
@@ -71,7 +73,7 @@ export function createAwsApi(connection: AwsConnection) {
     return opened;
   };
   const call = async (action: string, target: Partial<SecretTarget>, make: (sdk: AwsSdk) => object, extra: Partial<AwsCall> = {}) => {
-    const context: AwsCall = { action, where: connection.where, endpoint: connection.endpoint, ...(target.name === undefined ? {} : { name: target.name }), ...(target.id === undefined ? {} : { id: target.id }), ...extra };
+    const context: AwsCall = { action, where: connection.where, endpoint: connection.endpoint, region: connection.region, ...(target.name === undefined ? {} : { name: target.name }), ...(target.id === undefined ? {} : { id: target.id }), ...extra };
     try {
       const { sdk, send } = await open();
       return await send(make(sdk));

@@ -72,6 +72,6 @@ export function createClient(sdk: AwsSdk, target: AwsTarget, maxAttempts: number
     ...(target.credentials === undefined ? {} : { credentials: target.credentials }),
     maxAttempts,
     // A silent endpoint (a firewall dropping packets) fails after timeoutMs instead of hanging.
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true },
   });
 }

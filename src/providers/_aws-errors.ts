@@ -24,8 +24,10 @@ export interface AwsCall {
   readonly stage?: string;
   /** `region eu-west-1`, with the endpoint when it is not AWS's. */
   readonly where: string;
-  /** The endpoint host, for network errors. */
+  /** The endpoint called, for network errors. */
   readonly endpoint: string;
+  /** `region eu-west-1` alone, for network errors (which name the endpoint apart). */
+  readonly region: string;
   /** Values being written, removed from any text quoted from AWS. */
   readonly values?: readonly string[];
 }
@@ -43,7 +45,7 @@ const NETWORK: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
   EPIPE: 'connection closed',
-  ETIMEDOUT: 'connection timed out',
+  ETIMEDOUT: 'timed out waiting for an answer',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ENOTFOUND: 'the host name does not resolve; check the region and endpoint',
@@ -118,8 +120,8 @@ export function awsError(error: unknown, call: AwsCall): CofferError {
   }
   const network = e.code === undefined ? undefined : NETWORK[e.code];
   if (network !== undefined || type === 'TimeoutError' || type === 'AbortError') {
-    const why = network ?? 'no answer in time';
-    return make('COFFER_E_UNAVAILABLE', `Cannot reach AWS Secrets Manager at ${call.endpoint} (${call.where}) for ${call.action} on ${subject}: ${why}.`, true);
+    const why = network ?? 'timed out waiting for an answer';
+    return make('COFFER_E_UNAVAILABLE', `Cannot reach AWS Secrets Manager at ${call.endpoint} (${call.region}) for ${call.action} on ${subject}: ${why}.`, true);
   }
   if ((status !== undefined && status >= 500) || type === 'InternalServiceError' || type === 'ServiceUnavailable') {
     return make('COFFER_E_UNAVAILABLE', `${at} failed ${call.action} on ${subject} (${type}${status ? `, HTTP ${status}` : ''}); try again later.`, true);

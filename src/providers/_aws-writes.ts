@@ -70,7 +70,7 @@ export async function writeAll(api: AwsApi, settings: WriteSettings, targets: re
     let before: Before | undefined;
     try {
       before = await readBefore(api, target);
-      done.push({ target, before, versionId: await putValue(api, settings, target, before, write.value, 'current', write.metadata) });
+      done.push({ target, before, versionId: (await putValue(api, settings, target, before, write.value, 'current', write.metadata)).versionId });
     } catch (error) {
       if (before?.exists === false) await removeIfEmpty(api, target);
       throw await undoAll(api, settings, done, error);
@@ -90,11 +90,10 @@ export async function putPending(api: AwsApi, settings: WriteSettings, target: S
   if (!before.exists || holderOf(before.labels, AWS_STAGES.current) === undefined) {
     throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${target.name} has no current value in AWS Secrets Manager to rotate from; set it first.`, { details: { name: target.name, secretId: target.id } });
   }
-  const versionId = await putValue(api, settings, target, before, value, 'pending', metadata, requestToken);
+  const { versionId, labels } = await putValue(api, settings, target, before, value, 'pending', metadata, requestToken);
   // A replay of a token whose version has lost `pending` since (a rotation discarded and
   // resumed) gets the stage back, so the caller finds the value where it expects it.
-  const carried = before.labels.get(versionId);
-  if (carried !== undefined && !carried.includes(AWS_STAGES.pending) && !carried.includes(AWS_STAGES.current)) {
+  if (!labels.includes(AWS_STAGES.pending) && !labels.includes(AWS_STAGES.current)) {
     await api.moveLabel(target, AWS_STAGES.pending, versionId, holderOf(before.labels, AWS_STAGES.pending));
   }
   await prune(api, target, afterPut(before.labels, versionId, AWS_STAGES.pending));
@@ -140,7 +139,7 @@ async function readBefore(api: AwsApi, target: SecretTarget): Promise<Before> {
   }
 }
 
-async function putValue(api: AwsApi, settings: WriteSettings, target: SecretTarget, before: Before, value: string, stage: Stage, metadata: SecretWrite['metadata'], token: string = randomUUID()): Promise<string> {
+async function putValue(api: AwsApi, settings: WriteSettings, target: SecretTarget, before: Before, value: string, stage: Stage, metadata: SecretWrite['metadata'], token: string = randomUUID()): Promise<{ versionId: string; labels: readonly string[] }> {
   if (!before.exists) {
     if (target.id.startsWith('arn:')) throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${target.name} (${target.id}) does not exist, and a secret cannot be created from an ARN; give its name instead.`, { details: { name: target.name } });
     try {
@@ -153,7 +152,7 @@ async function putValue(api: AwsApi, settings: WriteSettings, target: SecretTarg
     await api.restore(target);
   }
   const dates = { updatedAt: metadata?.updatedAt ?? settings.now().toISOString(), rotateBy: metadata?.rotateBy };
-  return (await api.put(target, value, token, [AWS_STAGES[stage], ...metadataLabels(token, dates)])).versionId;
+  return api.put(target, value, token, [AWS_STAGES[stage], ...metadataLabels(token, dates)]);
 }
 
 /** The labels after a PutSecretValue that attached `label` to `versionId`, as AWS moves them. */

@@ -74,7 +74,7 @@ export interface AwsSecretsManagerOptions {
   readonly recoveryWindowDays?: number;
   /** Delete at once, with no recovery window. Default false. */
   readonly forceDelete?: boolean;
-  /** Tries per call, retries included (throttling, 5xx, network), with backoff that honours Retry-After. Default 3. */
+  /** Tries per call, retries included (throttling, 5xx, network), with backoff that honours Retry-After. Default: AWS_MAX_ATTEMPTS, else 3. */
   readonly maxAttempts?: number;
   /** Milliseconds to wait for a connection, and then for an answer, before a try fails. Default 10000. */
   readonly timeoutMs?: number;
@@ -105,11 +105,12 @@ export const createAwsSecretsManagerProvider: ProviderFactory<AwsSecretsManagerO
   if (!isValidPrefix(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The aws-secrets-manager prefix ${JSON.stringify(prefix.slice(0, 80))} may hold only letters, digits and / _ + = . @ -.`);
   const secretIds = options.secretIds ?? {};
   const target = resolveTarget(options, vars);
-  const where = `${target.region === undefined ? 'region from the AWS profile' : `region ${target.region}`}${target.endpoint === undefined ? '' : `, endpoint ${target.endpoint}`}`;
+  const region = target.region === undefined ? 'region from the AWS profile' : `region ${target.region}`;
+  const where = `${region}${target.endpoint === undefined ? '' : `, endpoint ${target.endpoint}`}`;
   const api = createAwsApi({
-    target, where,
-    endpoint: target.endpoint ?? `secretsmanager.${target.region ?? '<region>'}.amazonaws.com`,
-    maxAttempts: options.maxAttempts ?? 3,
+    target, where, region,
+    endpoint: target.endpoint ?? `https://secretsmanager.${target.region ?? '<region>'}.amazonaws.com`,
+    maxAttempts: options.maxAttempts ?? attemptsFrom(vars.AWS_MAX_ATTEMPTS),
     timeoutMs: options.timeoutMs ?? 10_000,
     ...(options.client === undefined ? {} : { client: options.client }),
   });
@@ -189,6 +190,12 @@ export const createAwsSecretsManagerProvider: ProviderFactory<AwsSecretsManagerO
 };
 
 export default createAwsSecretsManagerProvider;
+
+/** AWS_MAX_ATTEMPTS when it is a whole number from 1 to 10, else the SDK's default of 3. */
+function attemptsFrom(text: string | undefined): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= 10 ? n : 3;
+}
 
 /** The value of a read, or of its JSON property; never quoted in an error. */
 function valueOf(t: SecretTarget, read: VersionValue): string {

@@ -21,6 +21,7 @@ const LOADERS = {
   store: () => import('./store.js'),
   file: () => import('./file.js'),
   'gcp-secret-manager': () => import('./gcp-secret-manager.js'),
+  'aws-secrets-manager': () => import('./aws-secrets-manager.js'),
 } satisfies Record<string, Loader>;
 
 /** Every provider id Coffer ships. */

@@ -158,7 +158,7 @@ describe('selectProvider', () => {
   test('a fallback that cannot be opened closes what was opened and reports why', async () => {
     let closed = 0;
     const first: Provider = { ...fake('first', {}), close: async () => void closed++ };
-    await rejects(selectProvider({ provider: first, fallback: ['aws'], env: {} }), 'COFFER_E_UNKNOWN_PROVIDER', ['aws-secrets-manager', 'it is a fallback']);
+    await rejects(selectProvider({ provider: first, fallback: ['nowhere'], env: {} }), 'COFFER_E_UNKNOWN_PROVIDER', ['nowhere', 'it is a fallback']);
     assert.equal(closed, 1);
   });
 });

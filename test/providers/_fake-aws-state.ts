@@ -64,6 +64,18 @@ export class FakeAwsState {
     return id;
   }
 
+  /**
+   * Adds a secret as another service would (RDS names its secrets `rds!db-...`, which
+   * CreateSecret refuses), with one current version; returns it.
+   */
+  seed(name: string, value: string): FakeSecret {
+    const at = this.now();
+    const secret: FakeSecret = { name, arn: `arn:aws:secretsmanager:${this.region}:123456789012:secret:${name}-seeded`, tags: [], versions: [], created: at, lastChanged: at };
+    this.secrets.set(name, secret);
+    this.addVersion(secret, randomUUID(), value, ['AWSCURRENT']);
+    return secret;
+  }
+
   /** The version of `name` carrying `label`, for assertions. */
   holder(name: string, label: string): FakeVersion | undefined {
     return this.secrets.get(name)?.versions.find((v) => v.labels.includes(label));
