@@ -25,7 +25,6 @@ export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
   'aws-secrets-manager': 'AWS Secrets Manager',
   'gcp-secret-manager': 'Google Cloud Secret Manager',
   'azure-key-vault': 'Azure Key Vault',
-  'hashicorp-vault': 'HashiCorp Vault',
   kubernetes: 'Kubernetes Secrets',
 };
 

@@ -20,6 +20,7 @@ const LOADERS = {
   dotenv: () => import('./dotenv.js'),
   store: () => import('./store.js'),
   file: () => import('./file.js'),
+  'hashicorp-vault': () => import('./hashicorp-vault.js'),
 } satisfies Record<string, Loader>;
 
 /** Every provider id Coffer ships. */
