@@ -75,6 +75,8 @@ export interface FakeVault {
   beforeAnswer: ((request: FakeRequest) => void | Promise<void>) | undefined;
   mount(path: string, version: 1 | 2, namespace?: string): FakeKvMount;
   addToken(token: string, spec?: FakeTokenSpec): void;
+  /** Revokes a token, as an operator or an expiry would. */
+  revoke(token: string): void;
   /** An AppRole role: logging in with the ids gets a token with `spec`. */
   addAppRole(roleId: string, secretId: string, spec?: FakeTokenSpec & { mount?: string }): void;
   fail(failure: FakeFailure): void;
@@ -178,11 +180,13 @@ export async function startFakeVault(options: FakeVaultOptions = {}): Promise<Fa
     } else if (vault.sealed) {
       out = { status: 503, body: { errors: ['Vault is sealed'] } };
     } else {
-      const text = Buffer.concat(chunks).toString('utf8');
-      out = answer(seen, token, text === '' ? {} : (JSON.parse(text) as Record<string, unknown>));
+      const received = Buffer.concat(chunks).toString('utf8');
+      out = answer(seen, token, received === '' ? {} : (JSON.parse(received) as Record<string, unknown>));
     }
-    res.writeHead(out.status, { 'content-type': 'application/json', ...(out.headers ?? {}) });
-    res.end(out.body === undefined ? undefined : JSON.stringify(out.body));
+    // A string body is sent as it is (a proxy's HTML page); anything else as JSON.
+    const text = typeof out.body === 'string';
+    res.writeHead(out.status, { 'content-type': text ? 'text/html' : 'application/json', ...(out.headers ?? {}) });
+    res.end(out.body === undefined ? undefined : text ? out.body : JSON.stringify(out.body));
   };
 
   const server: Server = options.tls ? createHttpsServer(options.tls, (q, s) => void handle(q, s)) : createHttpServer((q, s) => void handle(q, s));
@@ -204,6 +208,7 @@ export async function startFakeVault(options: FakeVaultOptions = {}): Promise<Fa
       return created;
     },
     addToken,
+    revoke: (token) => void tokens.delete(token),
     addAppRole(roleId, secretId, spec = {}) {
       roles.set(roleId, { secretId, spec, mount: spec.mount ?? 'approle' });
     },
