@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { selectProvider } from '../../src/client/sources.js';
 import { openProvider } from '../../src/providers/registry.js';
 import { describeProviderConformance } from '../conformance/provider-suite.js';
 import { raw, rejectsWith, vaultFixture, withVault } from './_vault-setup.js';
@@ -146,3 +147,17 @@ test('registered as "hashicorp-vault"; a config file may not hold a token or a s
   await rejectsWith(openProvider('hashicorp-vault', { prefix: '../x' }), 'COFFER_E_CONFIG_INVALID', ['prefix']);
   await rejectsWith(openProvider('hashicorp-vault', { address: 'ftp://vault' }), 'COFFER_E_CONFIG_INVALID', ['address']);
 });
+
+test('VAULT_ADDR (or SECRET_PROVIDER=vault) chooses this provider at start-up, with the address from the variable', () => withVault({}, async ({ fake, provider }) => {
+  await provider.set('DETECTED', 'detected-value');
+  for (const env of [{ VAULT_ADDR: fake.url }, { SECRET_PROVIDER: 'vault', VAULT_ADDR: fake.url }]) {
+    const selected = await selectProvider({ env: { ...env, VAULT_TOKEN: fake.rootToken }, cwd: '/' });
+    try {
+      assert.equal(selected.provider.id, 'hashicorp-vault');
+      assert.match(selected.reason, /VAULT_ADDR is set|SECRET_PROVIDER=vault/);
+      assert.equal((await selected.provider.get('DETECTED')).value, 'detected-value');
+    } finally {
+      await selected.provider.close();
+    }
+  }
+}));
