@@ -55,6 +55,8 @@ interface Lease {
   readonly renewable: boolean;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Creates the token keeper; see the module comment. */
 export function createVaultAuth(settings: VaultAuthSettings): VaultAuth {
   const { credentials, http, now } = settings;
@@ -87,7 +89,7 @@ export function createVaultAuth(settings: VaultAuthSettings): VaultAuth {
     }
     const roleId = credentials.roleId;
     if (roleId === undefined || roleId === '') {
-      throw new CofferError('COFFER_E_CONFIG_INVALID', 'AppRole login for Vault needs a role id: set the approle.roleId option or VAULT_ROLE_ID; see docs/providers/hashicorp-vault.md#approle.', { details: { provider: 'hashicorp-vault' } });
+      throw new CofferError('COFFER_E_CONFIG_INVALID', 'AppRole login for Vault needs a role id: set the approle.roleId option or VAULT_ROLE_ID; see docs/providers/hashicorp-vault.md#authentication.', { details: { provider: 'hashicorp-vault' } });
     }
     const secretId = credentials.secretId ?? (await readSecretIdFile(credentials.secretIdFile));
     const path = `auth/${credentials.mount}/login`;
@@ -109,10 +111,11 @@ export function createVaultAuth(settings: VaultAuthSettings): VaultAuth {
     const approle = credentials.method === 'approle';
     if (!current.renewable) return approle ? login() : current;
     const response = await http.send({ method: 'POST', path: 'auth/token/renew-self', body: {}, token: current.token, idempotent: true });
-    if (isTransportFailure(response) || response.status !== 200) {
-      // Vault refused: the token is gone; an outage: keep the token while its lease lasts.
-      if (!isTransportFailure(response) && response.status === 403 && approle) return login();
-      return current;
+    if (isTransportFailure(response) || response.status === 429 || response.status >= 500) return current; // an outage: keep it while the lease lasts
+    if (response.status !== 200) {
+      // Vault refused (revoked, or no longer renewable): AppRole logs in again, a given token is kept as it is.
+      if (response.status === 403 && approle) return login();
+      return { ...current, renewable: false };
     }
     const auth = response.body.auth;
     const next = leaseOf(current.token, auth?.lease_duration, auth?.renewable === true);
@@ -135,8 +138,12 @@ export function createVaultAuth(settings: VaultAuthSettings): VaultAuth {
     timer = undefined;
     if (!settings.renew || closed || current.refreshAt === undefined) return;
     if (!current.renewable && credentials.method !== 'approle') return;
-    // Errors are left for the next call to meet and report.
-    timer = setTimeout(() => void ensure().catch(() => undefined), Math.max(0, current.refreshAt - now()));
+    // A little late rather than early, within what setTimeout can wait (about 24.8 days), and
+    // every 10 s while a renewal is overdue (Vault unreachable), not in a tight loop. Errors are
+    // left for the next call to meet and report.
+    const due = current.refreshAt - now();
+    const wait = due > 0 ? Math.min(MAX_TIMER_MS, due + 100) : 10_000;
+    timer = setTimeout(() => void ensure().catch(() => lease).then((next) => next && schedule(next)), wait);
     timer.unref();
   };
 

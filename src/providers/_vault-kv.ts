@@ -112,7 +112,7 @@ export function createKv(settings: KvSettings) {
 
   return {
     send,
-    /** Reads a secret (a version on v2); undefined when Vault answers 404 and `missing` is 'undefined'. */
+    /** Reads a secret (a version on v2); COFFER_E_NOT_FOUND, saying whether it was deleted or destroyed, when absent. */
     async read(s: KvSubject, readVersion?: string): Promise<KvRead> {
       const response = await send(
         { method: 'GET', path: api('data', s.path), ...(readVersion === undefined ? {} : { query: { version: readVersion } }), idempotent: true },
