@@ -23,7 +23,6 @@ export { PROVIDER_ALIASES };
 /** Providers Coffer plans to ship but does not yet, by id, with the service they reach. */
 export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
   'azure-key-vault': 'Azure Key Vault',
-  'hashicorp-vault': 'HashiCorp Vault',
   kubernetes: 'Kubernetes Secrets',
 };
 

@@ -22,6 +22,7 @@ const LOADERS = {
   file: () => import('./file.js'),
   'gcp-secret-manager': () => import('./gcp-secret-manager.js'),
   'aws-secrets-manager': () => import('./aws-secrets-manager.js'),
+  'hashicorp-vault': () => import('./hashicorp-vault.js'),
 } satisfies Record<string, Loader>;
 
 /** Every provider id Coffer ships. */

@@ -118,7 +118,7 @@ describe('selectProvider', () => {
   }));
 
   test('a planned provider, detected or named, is COFFER_E_UNKNOWN_PROVIDER saying so, why, and how to choose another', async () => {
-    await rejects(selectProvider({ env: { VAULT_ADDR: 'https://vault' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['hashicorp-vault', 'planned', 'VAULT_ADDR is set', 'SECRET_PROVIDER', 'file']);
+    await rejects(selectProvider({ env: { AZURE_KEYVAULT_URL: 'https://v.vault.azure.net' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['azure-key-vault', 'planned', 'AZURE_KEYVAULT_URL is set', 'SECRET_PROVIDER', 'file']);
     await rejects(selectProvider({ env: { SECRET_PROVIDER: 'k8s' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['kubernetes', 'planned', 'SECRET_PROVIDER=k8s']);
     await rejects(selectProvider({ env: { SECRET_PROVIDER: 'nope' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['"nope"', 'SECRET_PROVIDER=nope', 'env, dotenv, store, file']);
     await rejects(selectProvider({ provider: 'file', providerOptions: { directory: '/x' }, env: {} }), 'COFFER_E_CONFIG_INVALID', ['directory', 'the caller named it']);
