@@ -56,9 +56,14 @@ function writeCodeCache() {
   try {
     writeFileSync(join(dir, 'coffer.config.json'), JSON.stringify({ version: 1, environments: { development: { provider: 'store' } }, secrets: { JWT_SECRET: { category: 'jwt' }, DB_PASSWORD: { category: 'database' } } }));
     const env = { PATH: process.env.PATH, HOME: dir, COFFER_MASTER_KEY: 'ab'.repeat(32) };
-    const run = (args, extra = {}) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...env, ...extra }, stdio: 'ignore' }).status;
-    const ok = run(['generate', 'development']) === 0 && run(['run', '-e', 'development', '--', process.execPath, '-e', '0'], { COFFER_CODE_CACHE_OUT: cache }) === 0;
-    if (!ok) console.warn('bundle-cli: the code cache scenario failed; coffer will start without a code cache.');
+    let failure = '';
+    const run = (args, extra = {}) => {
+      const result = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+      if (result.status !== 0) failure = `coffer ${args[0]} exited ${result.status ?? result.signal}: ${(result.stderr ?? '').trim().split('\n')[0]}`;
+      return result.status === 0;
+    };
+    const ok = run(['generate', 'development']) && run(['run', '-e', 'development', '--', process.execPath, '-e', '0'], { COFFER_CODE_CACHE_OUT: cache });
+    if (!ok) console.warn(`bundle-cli: the code cache scenario failed (${failure}); coffer will start without a code cache.`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -60,7 +60,9 @@ export function loadRecord(root: string, id?: string): TransferRecord {
     if (!ids.includes(id)) throw new CofferError('COFFER_E_NOT_FOUND', `No migration ${id} is recorded in ${dir}; recorded: ${ids.join(', ') || 'none'}.`);
     return read(id);
   }
-  const open = ids.map(read).filter((r) => r.status !== 'rolled-back');
+  // Ids begin with the start time to the millisecond, but the random suffix decides between two
+  // runs started in the same second on older records, so the start time orders them.
+  const open = ids.map(read).filter((r) => r.status !== 'rolled-back').sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const newest = open[open.length - 1];
   if (newest === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `No migration to roll back: none is recorded in ${dir}, or all were rolled back already.`);
   return newest;

@@ -118,7 +118,7 @@ async function apply(source: Endpoint, target: Endpoint, plan: readonly Planned[
   const now = request.now ?? (() => new Date());
   const base = { from: source.label, to: target.label, dryRun: false };
   if (writes.length === 0) return { ...base, outcomes: plan.map(({ name, action }) => ({ name, action })), complete: true };
-  const id = `${now().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+  const id = `${now().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18)}-${randomBytes(3).toString('hex')}`;
   const record: TransferRecord = {
     id, kind: request.kind, from: request.from, to: request.to, startedAt: now().toISOString(), status: 'running',
     ...backupFor(target.provider, writes, root, id),
