@@ -11,14 +11,15 @@
 import { createHash } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { CofferError, isCofferError } from '../../core/errors.js';
-import { endpoint, loadPackage, networkCode } from './_credential.js';
+import { loadOptionalPackage } from '../../io/optional-package.js';
+import { endpoint, networkCode } from './_credential.js';
 
 /** The ioredis constructor, as the rotator uses it (injectable for tests). */
 export type RedisConstructor = typeof RedisClient;
 
 /** Loads ioredis; COFFER_E_MISSING_PACKAGE when it is not installed. */
 export async function loadRedis(): Promise<RedisConstructor> {
-  return (await loadPackage('ioredis', 'The redis rotator', () => import('ioredis'))).Redis;
+  return (await loadOptionalPackage('ioredis', 'The redis rotator', () => import('ioredis'))).Redis;
 }
 
 /** Where to connect and who logs in. */
