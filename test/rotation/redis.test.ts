@@ -171,6 +171,26 @@ describe('redis rotator', { skip }, () => {
     });
   }
 
+  test('a rotator that only runs test (a run resuming after a crash past set) still knows whether the target overlaps', async () => {
+    const password = freshRedisPassword();
+    const server = await passwordServer(password, true);
+    const user = await createRedisUser(acl.port, ADMIN, password, ['+ping', '-acl']);
+    try {
+      const one = { current: server.url(undefined, password), pending: server.url(undefined, freshRedisPassword()) };
+      await createRedisRotator({}, context).set(subject, one);
+      const resumed = createRedisRotator({}, context);
+      await resumed.test(subject, one);
+      assert.equal(resumed.traits.overlapping, false, 'requirepass: no grace');
+      const two = { current: acl.url(user, password), pending: acl.url(user, freshRedisPassword()) };
+      await createRedisRotator({ admin: adminUrl() }, context).set(subject, two);
+      const resumedAcl = createRedisRotator({ admin: adminUrl() }, context);
+      await resumedAcl.test(subject, two);
+      assert.equal(resumedAcl.traits.overlapping, true, 'ACL (the tested user may not run ACL commands): both passwords work');
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('ACL: a failing health check rolls back; the old password still logs in and the new one does not', async () => {
     const password = freshRedisPassword();
     const user = await createRedisUser(acl.port, ADMIN, password);
