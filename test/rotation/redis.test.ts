@@ -12,18 +12,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { resolveConfig, type ResolvedSecret } from '../../src/config/resolve.js';
+import { readFileSync } from 'node:fs';
 import { isCofferError } from '../../src/core/errors.js';
-import createStoreProvider from '../../src/providers/store.js';
-import { RotationEngine } from '../../src/rotation/engine.js';
 import { openRotator } from '../../src/rotation/registry.js';
 import createRedisRotator, { type RedisOptions } from '../../src/rotation/rotators/redis.js';
 import type { RotationSubject } from '../../src/rotation/types.js';
 import { freePort, redisMissing, startRedis, type RedisServer } from '../_servers.js';
 import { assertNoValueIn, describeRotatorConformance, type RotatorTarget } from '../conformance/rotator-suite.js';
+import { storeEngine } from './_engine.js';
 import { createRedisUser, freshRedisPassword, redisAs, redisLogsIn } from './_redis.js';
 
 const skip = redisMissing();
@@ -101,19 +97,8 @@ describeRotatorConformance('redis auto on Redis 7 configured with requirepass (t
 describeRotatorConformance('redis requirepass mode on Redis 7', passwordTarget(false, { mode: 'requirepass' }), { skip });
 
 /** A store and an engine rotating REDIS_URL with `options` and `rotation` config; `generated` lists every new password made. */
-async function engineFor(initial: string, options: RedisOptions, rotation: Record<string, unknown> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'coffer-redis-engine-'));
-  const config = resolveConfig({ version: 1, environments: { production: { provider: 'store' } }, secrets: { REDIS_URL: { category: 'redis', rotation: { rotator: 'redis', ...rotation } } } }, join(dir, 'coffer.config.json'));
-  const secret = config.secrets[0] as ResolvedSecret;
-  const provider = createStoreProvider({ environment: 'production' }, { cwd: dir, env: { COFFER_MASTER_KEY: 'beef'.repeat(16), HOME: dir } });
-  await provider.set(secret.name, initial);
-  const generated: string[] = [];
-  const engine = new RotationEngine({
-    provider, root: dir, environment: 'production', profile: 'production', rotatorFor: async () => createRedisRotator(options, context),
-    generate: () => generated[generated.push(`Gen-${generated.length + 1}-${freshRedisPassword()}`) - 1] as string, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  });
-  const stage = (s: 'current' | 'previous' | 'pending') => provider.get(secret.name, { stage: s }).then((r) => r.value, () => undefined);
-  return { engine, secret, stage, generated, close: async () => { await provider.close(); rmSync(dir, { recursive: true, force: true }); } };
+function engineFor(initial: string, options: RedisOptions, rotation: Record<string, unknown> = {}) {
+  return storeEngine({ name: 'REDIS_URL', category: 'redis', rotation: { rotator: 'redis', ...rotation }, initial, rotator: () => createRedisRotator(options, context), generate: (n) => `Gen-${n}-${freshRedisPassword()}` });
 }
 
 const failure = (promise: Promise<unknown>) => promise.then(() => assert.fail('must fail'), (x: unknown) => x);
