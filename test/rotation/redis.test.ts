@@ -268,6 +268,21 @@ describe('redis rotator', { skip }, () => {
     assertNoValueIn(test, secrets);
   });
 
+  test('a server with no password at all refuses a password login: the admin gets COFFER_E_ACCESS_DENIED and the test step COFFER_E_ROTATION_TEST_FAILED, as with a wrong password', async () => {
+    const open = await startRedis();
+    try {
+      const values = { current: open.url(undefined, 'Old-password-value-123!'), pending: open.url(undefined, 'Next-password-value-123!') };
+      const admin = await failure(createRedisRotator({ admin: open.url(undefined, 'Admin-password-value-123!') }, context).set(subject, values));
+      assert.ok(isCofferError(admin, 'COFFER_E_ACCESS_DENIED'), String(admin));
+      assert.equal(admin.details.refused, 'login');
+      const tested = await failure(createRedisRotator({}, context).test(subject, values));
+      assert.ok(isCofferError(tested, 'COFFER_E_ROTATION_TEST_FAILED'), String(tested));
+      assertNoValueIn(tested, [values.current, values.pending, 'Admin-password-value-123!']);
+    } finally {
+      await open.stop();
+    }
+  });
+
   test('options that cannot work: mode acl without ACL is COFFER_E_UNSUPPORTED, requirepass with a user other than default is refused, a bare password needs options.admin', async () => {
     const password = freshRedisPassword();
     const server = await passwordServer(password, true);

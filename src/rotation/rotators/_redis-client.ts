@@ -73,7 +73,7 @@ function loginError(error: unknown, where: string, login: RedisLogin): CofferErr
   if (isCofferError(error)) return error;
   const word = firstWord(error);
   const who = login.user === undefined ? 'the password' : `user "${login.user}"`;
-  if (word === 'WRONGPASS' || word === 'NOAUTH' || (word === 'ERR' && /invalid password|no password is set/i.test(String((error as Error).message)))) {
+  if (word === 'WRONGPASS' || word === 'NOAUTH' || (word === 'ERR' && /invalid password|no password is set|called without any password configured/i.test(String((error as Error).message)))) {
     return login.as === 'test'
       ? new CofferError('COFFER_E_ROTATION_TEST_FAILED', `Redis at ${where} refused the new credential (${who}, ${word}).`, { cause: error })
       : new CofferError('COFFER_E_ACCESS_DENIED', `Redis at ${where} refused the rotation's admin login (${who}, ${word}); check options.admin.`, { cause: error, details: { refused: 'login' } });
