@@ -195,13 +195,13 @@ export class RotationEngine {
     const pendingVersion = journal.pendingVersion as string;
     const values: RotationValues = { current: await this.value(secret.name, journal.fromVersion), pending: await this.value(secret.name, pendingVersion) };
     const from = (phases: readonly RotationPhase[]) => phases.includes(journal.phase);
-    const step = async (name: string, before: RotationPhase, after: RotationPhase, work: () => Promise<void>, extra: Partial<JournalEntry> = {}) => {
+    const step = async (name: string, before: RotationPhase, after: RotationPhase, work: () => Promise<void>, extra: () => Partial<JournalEntry> = () => ({})) => {
       journal = this.write({ ...journal, phase: before });
       this.progress(secret.name, name);
       const t0 = Date.now();
       await work();
       steps[name] = Date.now() - t0;
-      journal = this.write({ ...journal, ...extra, phase: after });
+      journal = this.write({ ...journal, ...extra(), phase: after });
       this.failpoint(`after-${name}`);
     };
     let failed: string | undefined;
@@ -210,10 +210,12 @@ export class RotationEngine {
       if (from(['created', 'setting'])) await step('set', 'setting', 'set', () => rotator.set(subject, values));
       failed = 'test';
       if (from(['created', 'setting', 'set', 'testing'])) {
+        // Whether the target kept the old credential is written with the tested phase: a run that
+        // resumes past test has a rotator that may not have asked the target (Redis `auto`).
         await step('test', 'testing', 'tested', async () => {
           await rotator.test(subject, values);
           if (secret.rotation?.healthCheck) await runHealthCheck(secret.rotation.healthCheck, secret.name, values.pending, this.options.env ?? process.env);
-        });
+        }, () => ({ overlapping: rotator.traits.overlapping }));
       }
     } catch (error) {
       const reason = `${failed} failed: ${isCofferError(error) ? error.code : 'error'}`;
@@ -221,12 +223,13 @@ export class RotationEngine {
     }
     // A target that accepts one credential at a time stopped accepting the old one at set: there
     // is nothing left to keep valid, so the rotation ends with no grace (RotatorTraits.overlapping).
-    if (!rotator.traits.overlapping && journal.graceMs !== 0) journal = { ...journal, graceMs: 0 };
+    const overlapping = journal.overlapping ?? rotator.traits.overlapping;
+    if (!overlapping && journal.graceMs !== 0) journal = { ...journal, graceMs: 0 };
     // The grace period is written with the finished phase: a journal never says finished without its end.
     const graceUntil = () => new Date(this.now().getTime() + journal.graceMs).toISOString();
-    await step('finish', 'finishing', 'finished', () => this.stage(() => this.provider.moveStage?.(secret.name, 'current', pendingVersion)), { graceUntil: graceUntil() });
+    await step('finish', 'finishing', 'finished', () => this.stage(() => this.provider.moveStage?.(secret.name, 'current', pendingVersion)), () => ({ graceUntil: graceUntil() }));
     const notes: string[] = [];
-    if (!rotator.traits.overlapping) notes.push(`the target accepts one credential at a time (${rotator.id}): the old one stopped working when the new one was set, so there was no grace period`);
+    if (!overlapping) notes.push(`the target accepts one credential at a time (${rotator.id}): the old one stopped working when the new one was set, so there was no grace period`);
     await this.audit('rotate', secret.name, `version ${journal.fromVersion} -> ${pendingVersion}; grace ${Math.round(journal.graceMs / 1000)}s${journal.compromised ? '; compromised' : ''}`);
     if (journal.graceMs === 0) {
       const retired = await this.retire(journal, secret, rotator, steps);

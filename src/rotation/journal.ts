@@ -45,6 +45,8 @@ export interface JournalEntry {
   readonly compromised: boolean;
   readonly startedAt: string;
   readonly updatedAt: string;
+  /** Whether the target still accepts the old credential after set (the rotator's trait, recorded at test). */
+  readonly overlapping?: boolean;
   /** When the grace period ends (set at finish). */
   readonly graceUntil?: string;
   /** Why the rotation is being rolled back (a code and the failed step), value-free. */

@@ -1,7 +1,9 @@
 /**
- * The app-owned rotators through the shared conformance suite: `random` and `api-key` without
- * hooks have no target, so the suite checks what the engine and the store show (the new value
- * current, the old one kept as previous for the grace period only when overlapping); `api-key`
+ * The app-owned rotators through the shared conformance suite: `random`, `jwt`,
+ * `encryption-key` and `api-key` without hooks have no target, so the suite checks what the
+ * engine and the store show (the new value current, the old one kept as previous for the grace
+ * period only when overlapping); `encryption-key` with a retire check that refuses, or cannot
+ * start, proves that revoke fails with a key-free error; `api-key`
  * with register/withdraw hooks keeps a file-backed service whose accepted keys are checked like
  * a login, and hooks that fail or cannot start prove that no key reaches an error.
  */
@@ -9,12 +11,32 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import createApiKeyRotator from '../../src/rotation/rotators/api-key.js';
+import createEncryptionKeyRotator from '../../src/rotation/rotators/encryption-key.js';
+import createJwtRotator from '../../src/rotation/rotators/jwt.js';
 import createRandomRotator from '../../src/rotation/rotators/random.js';
 import { describeRotatorConformance } from '../conformance/rotator-suite.js';
 
 const initial = `initial-${'K7q'.repeat(16)}`;
 
 describeRotatorConformance('random', async () => ({ rotator: createRandomRotator({}, { env: {} }), category: 'session', initial }));
+describeRotatorConformance('jwt', async () => ({ rotator: createJwtRotator({}, { env: {} }), category: 'jwt', initial: `${initial}${'Zx4'.repeat(8)}` }));
+describeRotatorConformance('encryption-key (no retire check)', async () => ({ rotator: createEncryptionKeyRotator({}, { env: {} }), category: 'encryption', initial: `${initial}${'Zx4'.repeat(8)}` }));
+describeRotatorConformance('encryption-key (retire check)', async () => {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-encryption-key-'));
+  // The check passes only when it is told both key ids, and never gets a key.
+  const check = ['sh', '-c', 'test -n "$COFFER_RETIRING_KEY_ID" && test -n "$COFFER_CURRENT_KEY_ID" && test "$COFFER_RETIRING_KEY_ID" != "$COFFER_CURRENT_KEY_ID"'];
+  return {
+    rotator: createEncryptionKeyRotator({ retireCheck: check }, { env }),
+    category: 'encryption',
+    initial: `${initial}${'Zx4'.repeat(8)}`,
+    broken: async () => [
+      createEncryptionKeyRotator({ retireCheck: ['sh', '-c', 'exit 4'] }, { env }),
+      createEncryptionKeyRotator({ retireCheck: [join(dir, 'missing-check')] }, { env }),
+    ],
+    close: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
 describeRotatorConformance('api-key (grace, no hooks)', async () => ({ rotator: createApiKeyRotator({}, { env: {} }), category: 'api_key', initial }));
 describeRotatorConformance('api-key (immediate, no hooks)', async () => ({ rotator: createApiKeyRotator({ strategy: 'immediate' }, { env: {} }), category: 'api_key', initial }));
 

@@ -3,7 +3,8 @@
  * to fail: a failed set or test rolls back (the target keeps the old credential, pending is
  * discarded); a rollback that fails too keeps the journal, and the next run finishes it; a
  * grace period ends on time and not before; the old value is never dropped before the new one
- * is current; no value reaches an error or the outcome; a provider without stages is refused.
+ * is current; no value reaches an error or the outcome; a run resuming past the test step keeps
+ * the overlapping trait recorded then; a provider without stages is refused.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import createEnvProvider from '../../src/providers/env.js';
 import createStoreProvider from '../../src/providers/store.js';
 import type { Provider } from '../../src/providers/types.js';
 import { RotationEngine } from '../../src/rotation/engine.js';
-import { journalPath, readJournal } from '../../src/rotation/journal.js';
+import { journalPath, readJournal, writeJournal } from '../../src/rotation/journal.js';
 import type { Rotator } from '../../src/rotation/types.js';
 
 const KEY = 'beef'.repeat(16);
@@ -146,6 +147,27 @@ test('rollback during the grace period makes the old value current and accepted 
     s.advance(61_000);
     await s.engine.finalize(secret, false);
     await assert.rejects(s.engine.rollback(secret), (e) => isCofferError(e, 'COFFER_E_USAGE'));
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('a run resuming past the test step goes by the overlapping trait the journal recorded, not by a rotator that has not asked the target', async () => {
+  const s = await setup();
+  try {
+    // A process that recorded a target accepting one credential at a time was killed after test.
+    const pendingVersion = (await s.provider.putPending?.(secret.name, 'new-credential-from-the-killed-run', { token: 'token-1', metadata: {} })) as string;
+    s.t.accepted.clear();
+    s.t.accepted.add('new-credential-from-the-killed-run');
+    const at = '2026-06-01T00:00:00.000Z';
+    writeJournal(s.dir, { format: 1, token: 'token-1', environment: 'production', name: secret.name, rotator: 'scripted', phase: 'tested', fromVersion: '1', pendingVersion, graceMs: 3_600_000, compromised: false, overlapping: false, startedAt: at, updatedAt: at });
+    const outcome = await s.engine.rotate(secret, { graceMs: 3_600_000 });
+    assert.equal(outcome.status, 'resumed');
+    assert.equal(outcome.graceUntil, undefined, 'no grace for an old credential the target already refuses');
+    assert.match(outcome.notes.join(' '), /one credential at a time/);
+    assert.equal(await stageValue(s.provider, 'current'), 'new-credential-from-the-killed-run');
+    assert.equal(await stageValue(s.provider, 'previous'), undefined);
+    assert.equal(readJournal(s.dir, 'production', secret.name), undefined, 'the rotation ended');
   } finally {
     await s.cleanup();
   }

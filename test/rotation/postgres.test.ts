@@ -8,18 +8,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { resolveConfig, type ResolvedSecret } from '../../src/config/resolve.js';
 import { isCofferError } from '../../src/core/errors.js';
-import createStoreProvider from '../../src/providers/store.js';
-import { RotationEngine } from '../../src/rotation/engine.js';
 import { openRotator } from '../../src/rotation/registry.js';
 import createPostgresRotator, { type PostgresOptions } from '../../src/rotation/rotators/postgres.js';
 import type { RotationSubject } from '../../src/rotation/types.js';
 import { freePort, postgresMissing, startPostgres, type PostgresServer } from '../_servers.js';
 import { assertNoValueIn, describeRotatorConformance } from '../conformance/rotator-suite.js';
+import { storeEngine } from './_engine.js';
 import { createRoles, freshPassword, logsIn, superSql } from './_pg.js';
 
 const skip = postgresMissing();
@@ -59,16 +54,8 @@ describeRotatorConformance('postgres single (bare password, admin)', pgTarget('p
 describeRotatorConformance('postgres alternating', pgTarget('url', (roles) => ({ strategy: 'alternating', roles, admin: server.url() })), { skip });
 
 /** A store and an engine rotating DATABASE_URL with `rotation` config, the value stored first. */
-async function engineFor(initial: string, options: PostgresOptions, rotation: Record<string, unknown> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'coffer-pg-engine-'));
-  const config = resolveConfig({ version: 1, environments: { production: { provider: 'store' } }, secrets: { DATABASE_URL: { category: 'database', rotation: { rotator: 'postgres', ...rotation } } } }, join(dir, 'coffer.config.json'));
-  const secret = config.secrets[0] as ResolvedSecret;
-  const provider = createStoreProvider({ environment: 'production' }, { cwd: dir, env: { COFFER_MASTER_KEY: 'beef'.repeat(16), HOME: dir } });
-  await provider.set(secret.name, initial);
-  let n = 0;
-  const engine = new RotationEngine({ provider, root: dir, environment: 'production', profile: 'production', rotatorFor: async () => createPostgresRotator(options, context), generate: () => `Gen-${++n}-${freshPassword()}`, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-  const stage = (s: 'current' | 'previous' | 'pending') => provider.get(secret.name, { stage: s }).then((r) => r.value, () => undefined);
-  return { engine, secret, stage, close: async () => { await provider.close(); rmSync(dir, { recursive: true, force: true }); } };
+function engineFor(initial: string, options: PostgresOptions, rotation: Record<string, unknown> = {}) {
+  return storeEngine({ name: 'DATABASE_URL', category: 'database', rotation: { rotator: 'postgres', ...rotation }, initial, rotator: () => createPostgresRotator(options, context), generate: (n) => `Gen-${n}-${freshPassword()}` });
 }
 
 describe('postgres rotator', { skip }, () => {

@@ -3,7 +3,8 @@
  * password or a connection URL (`postgres://user:password@host/db`, `redis://user:password@host`),
  * making the next value in the same form (only the password, and for alternating roles the user,
  * change; host, port, database and query stay), naming a server in messages by host and port
- * only, and loading a driver package lazily with an error that says how to install it.
+ * only, and telling a network failure apart from the server's own refusal. Driver packages are
+ * loaded with src/io/optional-package.ts, as the providers' SDKs are.
  *
  * Security: URL parsing errors carry the input, so they are never passed on; every message here
  * names hosts, ports, users and option keys, never a password or a whole URL. Passwords are
@@ -57,25 +58,6 @@ export function parseUrl(text: string, what: string): URL {
 /** `host:port` of a URL, for messages; never the user or password. */
 export function endpoint(url: URL, defaultPort: number): string {
   return `${url.hostname || 'localhost'}:${url.port || defaultPort}`;
-}
-
-/**
- * Imports an optional driver package; when it is not installed, COFFER_E_MISSING_PACKAGE names
- * it and the install command.
- *
- * @example
- * const pg = await loadPackage('pg', 'the postgres rotator', () => import('pg'));
- */
-export async function loadPackage<T>(name: string, user: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(name)) {
-      throw new CofferError('COFFER_E_MISSING_PACKAGE', `${user} needs the ${name} package, which is not installed: run \`npm install ${name}\`.`, { cause: error });
-    }
-    throw error;
-  }
 }
 
 /** The error code of a failed network connection (ECONNREFUSED, ENOTFOUND, ...), if it is one. */

@@ -12,14 +12,15 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { CofferError, isCofferError } from '../../core/errors.js';
-import { endpoint, loadPackage, networkCode } from './_credential.js';
+import { loadOptionalPackage } from '../../io/optional-package.js';
+import { endpoint, networkCode } from './_credential.js';
 
 /** The pg module, as the rotator uses it (injectable for tests). */
 export type PgModule = typeof pg;
 
 /** Loads pg; COFFER_E_MISSING_PACKAGE when it is not installed. */
 export async function loadPg(): Promise<PgModule> {
-  return (await loadPackage('pg', 'The postgres rotator', () => import('pg'))).default;
+  return (await loadOptionalPackage('pg', 'The postgres rotator', () => import('pg'))).default;
 }
 
 /** Who is connecting, for messages and for the code of a refused login. */

@@ -11,14 +11,15 @@
 import { createHash } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { CofferError, isCofferError } from '../../core/errors.js';
-import { endpoint, loadPackage, networkCode } from './_credential.js';
+import { loadOptionalPackage } from '../../io/optional-package.js';
+import { endpoint, networkCode } from './_credential.js';
 
 /** The ioredis constructor, as the rotator uses it (injectable for tests). */
 export type RedisConstructor = typeof RedisClient;
 
 /** Loads ioredis; COFFER_E_MISSING_PACKAGE when it is not installed. */
 export async function loadRedis(): Promise<RedisConstructor> {
-  return (await loadPackage('ioredis', 'The redis rotator', () => import('ioredis'))).Redis;
+  return (await loadOptionalPackage('ioredis', 'The redis rotator', () => import('ioredis'))).Redis;
 }
 
 /** Where to connect and who logs in. */
@@ -72,7 +73,7 @@ function loginError(error: unknown, where: string, login: RedisLogin): CofferErr
   if (isCofferError(error)) return error;
   const word = firstWord(error);
   const who = login.user === undefined ? 'the password' : `user "${login.user}"`;
-  if (word === 'WRONGPASS' || word === 'NOAUTH' || (word === 'ERR' && /invalid password|no password is set/i.test(String((error as Error).message)))) {
+  if (word === 'WRONGPASS' || word === 'NOAUTH' || (word === 'ERR' && /invalid password|no password is set|called without any password configured/i.test(String((error as Error).message)))) {
     return login.as === 'test'
       ? new CofferError('COFFER_E_ROTATION_TEST_FAILED', `Redis at ${where} refused the new credential (${who}, ${word}).`, { cause: error })
       : new CofferError('COFFER_E_ACCESS_DENIED', `Redis at ${where} refused the rotation's admin login (${who}, ${word}); check options.admin.`, { cause: error, details: { refused: 'login' } });

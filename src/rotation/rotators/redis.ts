@@ -126,6 +126,9 @@ export const createRedisRotator = (options: RedisOptions, context: RotatorContex
       const pending = parse(subject, values.pending, 'pending');
       await withRedis(await redis(), { url: serverOf(subject, pending), user: loginUser(pending), password: pending.password, as: 'test' }, timeoutMs, async (call) => {
         if (await call('PING') !== 'PONG') throw new CofferError('COFFER_E_ROTATION_TEST_FAILED', `Redis at ${endpoint(serverOf(subject, pending), 6379)} did not answer PING with the new credential.`);
+        // A run resuming after a crash may skip set, where `auto` learns the mode; the engine reads
+        // `traits.overlapping` after test, so without this a requirepass server would get a grace period.
+        mode ??= await detectMode(call);
       });
     },
     rollback: async (subject, values) => {
@@ -147,13 +150,14 @@ export const createRedisRotator = (options: RedisOptions, context: RotatorContex
 
 export default createRedisRotator satisfies RotatorFactory<RedisOptions>;
 
-/** `acl` when the server answers ACL commands, else `requirepass`. */
+/** `acl` when the server answers ACL commands (NOPERM too: only a server with ACL says it), else `requirepass`. */
 async function detectMode(call: RedisCall): Promise<'acl' | 'requirepass'> {
   try {
     await call('ACL', 'WHOAMI');
     return 'acl';
   } catch (error) {
     if (isCofferError(error, 'COFFER_E_UNSUPPORTED')) return 'requirepass';
+    if (isCofferError(error, 'COFFER_E_ACCESS_DENIED')) return 'acl';
     throw error;
   }
 }
