@@ -252,7 +252,10 @@ export class RotationEngine {
     const notes: string[] = [];
     if (journal.compromised) {
       await this.audit('incident', secret.name, `compromised: version ${journal.fromVersion} revoked at once, no grace period`);
-      notes.push('incident recorded in the audit log');
+      // Only providers that keep an audit log (the store) record it; the note must not claim otherwise.
+      notes.push(this.provider.audit === undefined
+        ? `incident not recorded: ${this.provider.id} keeps no Coffer audit log; record it where that backend's access is logged`
+        : 'incident recorded in the audit log');
     } else {
       await this.audit('rotate-retire', secret.name, `version ${journal.fromVersion} revoked`);
     }

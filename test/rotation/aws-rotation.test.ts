@@ -188,3 +188,12 @@ test('a property of a JSON secret (NAME#KEY through secretIds) is read but not r
   assert.deepEqual(stagesByVersion(p, 'database'), { [p.versions('database')[0]!.id]: ['AWSCURRENT'] });
   assert.ok(!p.fake.requests.some((r) => r.action === 'PutSecretValue' || r.action === 'UpdateSecretVersionStage'), 'nothing was written');
 }, { secretIds: { DB_PASSWORD: 'app/test/database#password' } }));
+
+test('a compromised secret is rotated with no grace: AWSPREVIOUS is retired at once, and the report does not claim an audit entry AWS does not keep', () => withAwsRotation(randomSecret, async (p) => {
+  const oldId = await seed(p, SESSION, OLD);
+  const outcome = await p.engine.rotate(p.secret(SESSION), { graceMs: HOUR, compromised: true });
+  assert.equal(outcome.status, 'rotated');
+  assert.deepEqual(stagesByVersion(p, SESSION), { [outcome.toVersion as string]: ['AWSCURRENT'] });
+  assert.deepEqual(p.versions(SESSION).find((v) => v.id === oldId)?.labels, []);
+  assert.deepEqual(outcome.notes, ['incident not recorded: aws-secrets-manager keeps no Coffer audit log; record it where that backend\'s access is logged']);
+}));
