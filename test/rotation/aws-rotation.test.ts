@@ -171,6 +171,11 @@ test('idempotent create: when the answer to the pending write is lost, the SDK r
   assert.deepEqual(puts.map((r) => r.status), [500, 200], 'the create write was sent twice with the rotation token');
   assert.equal(p.versions(SESSION).length, 2, 'and made one version');
   assert.deepEqual(stagesByVersion(p, SESSION), { [oldId]: ['AWSPREVIOUS'], [newId]: ['AWSCURRENT'] });
+  // The create step repeated by hand with the same token and value: the same version, and the finished rotation is left as it is.
+  const fresh = (await valueAt(p, SESSION, 'current')) as string;
+  assert.equal(await p.provider.putPending!(SESSION, fresh, { token: newId }), newId);
+  assert.equal(p.versions(SESSION).length, 2);
+  assert.deepEqual(stagesByVersion(p, SESSION), { [oldId]: ['AWSPREVIOUS'], [newId]: ['AWSCURRENT'] });
 }));
 
 test('a property of a JSON secret (NAME#KEY through secretIds) is read but not rotated: COFFER_E_UNSUPPORTED before any write, no journal left, the secret untouched', () => withAwsRotation(() => ({ DB_PASSWORD: { category: 'password', rotation: { rotator: 'random' } } }), async (p) => {
