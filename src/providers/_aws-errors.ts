@@ -91,7 +91,7 @@ export function awsError(error: unknown, call: AwsCall): CofferError {
     return denied('the AWS access key id is not recognised (a wrong or deleted key, or a session token missing); check AWS_ACCESS_KEY_ID and AWS_SESSION_TOKEN, or the profile.');
   }
   if (type === 'InvalidSignatureException' || type === 'SignatureDoesNotMatch' || type === 'IncompleteSignatureException') {
-    if (/region/i.test(message)) return denied(`the request was signed for ${call.where}, which the endpoint does not serve; set the region of the endpoint.`);
+    if (/region/i.test(message)) return denied(`the request was signed for ${call.region}, which the endpoint does not serve; set the endpoint's region (the "region" option or AWS_REGION).`);
     if (/expired|time/i.test(message)) return denied('the request signature is outside the allowed time window; check the system clock.');
     return denied('the signature does not match: the secret access key does not belong to the access key id; check AWS_SECRET_ACCESS_KEY or the profile.');
   }

@@ -148,6 +148,11 @@ export class RotationEngine {
     const at = this.now().toISOString();
     const compromised = options.compromised === true;
     const graceMs = compromised ? 0 : options.graceMs;
+    // Anything left under `pending` belongs to no journal (a crash before the journal said
+    // otherwise): it was never applied, so it is discarded. This comes before the journal is
+    // written, so a provider that will not write this secret (a property of a JSON secret in
+    // AWS) refuses here and leaves no rotation open behind it.
+    await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
     let journal = this.write({ format: 1, token: randomUUID(), environment: this.options.environment, name: secret.name, rotator: rotator.id, phase: 'creating', fromVersion, graceMs, compromised, startedAt: at, updatedAt: at });
     const steps: Record<string, number> = {};
     const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
@@ -161,9 +166,6 @@ export class RotationEngine {
     };
     const value = await timed('create', () => rotator.create({ subject: this.subject(secret), current: current.value, generate: () => this.options.generate(secret) }));
     const pendingVersion = await timed('store', async () => {
-      // Anything left under `pending` belongs to no journal (a crash before the journal said
-      // otherwise): it was never applied, so it is discarded.
-      await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
       const rotateBy = rotationDeadline(this.now(), secret.rotationDays);
       return (await this.provider.putPending?.(secret.name, value, { token: journal.token, metadata: { rotateBy } })) as string;
     });
@@ -253,7 +255,10 @@ export class RotationEngine {
     const notes: string[] = [];
     if (journal.compromised) {
       await this.audit('incident', secret.name, `compromised: version ${journal.fromVersion} revoked at once, no grace period`);
-      notes.push('incident recorded in the audit log');
+      // Only providers that keep an audit log (the store) record it; the note must not claim otherwise.
+      notes.push(this.provider.audit === undefined
+        ? `incident not recorded: ${this.provider.id} keeps no Coffer audit log; record it where that backend's access is logged`
+        : 'incident recorded in the audit log');
     } else {
       await this.audit('rotate-retire', secret.name, `version ${journal.fromVersion} revoked`);
     }

@@ -5,7 +5,8 @@
  * versions and staging labels with the service's rules (_fake-aws-state.ts), so the real SDK
  * talks to it through the `endpoint` option exactly as to AWS. Lists come back a few entries a
  * page, so pagination is always exercised. Tests can make it fail: throttle with Retry-After,
- * answer 500, never answer, deny one secret, or treat a session token as expired.
+ * answer 500, never answer, act and then lose the answer (a 500 after the change was made, as
+ * when a reply is cut off), deny one secret, or treat a session token as expired.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -24,7 +25,8 @@ export interface Injected {
   readonly action?: string;
   /** The secret id it applies to, or every secret. */
   readonly secret?: string;
-  readonly kind: 'throttle' | 'internal' | 'hang';
+  /** `lost`: the action is carried out, then answered with a 500 as if the reply never arrived. */
+  readonly kind: 'throttle' | 'internal' | 'hang' | 'lost';
   /** Retry-After header sent with a throttle, in seconds. */
   readonly retryAfter?: number;
   /** How many requests fail; default every one. */
@@ -109,6 +111,14 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     if (failure !== undefined) {
       if (failure.times !== undefined) failure.times -= 1;
       if (failure.kind === 'hang') return;
+      if (failure.kind === 'lost') {
+        try {
+          state.run(action, input);
+        } catch (error) {
+          if (!(error instanceof FakeAwsError)) throw error;
+        }
+        return fail(500, 'InternalServiceError', 'An error occurred on the server side.');
+      }
       if (failure.kind === 'internal') return fail(500, 'InternalServiceError', 'An error occurred on the server side.');
       return fail(400, 'ThrottlingException', 'Rate exceeded', failure.retryAfter === undefined ? {} : { 'retry-after': String(failure.retryAfter) });
     }
