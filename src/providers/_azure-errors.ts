@@ -73,6 +73,9 @@ export function azureError(error: unknown, context: AzureCallContext): CofferErr
   if (e.name === 'AbortError' || /timed? ?out|TimeoutError/i.test(text)) {
     return new CofferError('COFFER_E_UNAVAILABLE', `${at} did not answer in time during the ${context.what}; try again.`, { details, retryable: true });
   }
+  if (/challenge resource .* does not match/.test(text)) {
+    return new CofferError('COFFER_E_CONFIG_INVALID', `${at} asked for a token for another domain during the ${context.what}, so none was sent; check the vault URL, or set disableChallengeResourceVerification for a vault behind a custom domain.`, { details });
+  }
   const network = NETWORK.exec(text)?.[0];
   if (network !== undefined) {
     const tls = /CERT|SELF_SIGNED|VERIFY|TLS/.test(network);
@@ -89,7 +92,7 @@ function credentialError(e: RestErrorLike, context: AzureCallContext, details: R
   if (e.name === 'CredentialUnavailableError' || (e.name === 'AggregateAuthenticationError' && !/AADSTS|Status code: 4\d\d/.test(message))) {
     return new CofferError('COFFER_E_ACCESS_DENIED', `No Azure credential is available for the ${context.what} in ${at}: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, run \`az login\`, or use a managed identity (see docs/providers/azure-key-vault.md).`, { details });
   }
-  if (e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {
+  if (e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError' || e.name === 'AuthenticationRequiredError') {
     if (e.statusCode !== undefined && e.statusCode >= 500) {
       return new CofferError('COFFER_E_UNAVAILABLE', `Microsoft Entra ID is unavailable (HTTP ${e.statusCode}) while getting a token for the ${context.what} in ${at}; try again.`, { details, retryable: true });
     }

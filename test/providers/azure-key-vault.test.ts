@@ -8,32 +8,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCofferError } from '../../src/core/errors.js';
-import { createKeyVaultProvider, type AzureKeyVaultOptions } from '../../src/providers/azure-key-vault.js';
 import { describeProviderConformance } from '../conformance/provider-suite.js';
-import { startFakeKeyVault, type FakeKeyVault } from './_fake-azure-key-vault.js';
-
-/** A provider on `fake`, trusting its certificate through the caCert option only. */
-export const openOn = (fake: FakeKeyVault, options: AzureKeyVaultOptions = {}) => createKeyVaultProvider({
-  vaultUrl: fake.url, caCert: fake.caFile, credential: fake.credential(), disableChallengeResourceVerification: true, maxAttempts: 1, pollIntervalMs: 10, ...options,
-});
-
-/** Runs `body` with a fresh fake, closed afterwards. */
-export async function withFake(body: (fake: FakeKeyVault) => Promise<void>): Promise<void> {
-  const fake = await startFakeKeyVault();
-  try {
-    await body(fake);
-  } finally {
-    await fake.close();
-  }
-}
-
-/** An assert.rejects matcher: a CofferError with `code` whose message matches every part. */
-export const rejects = (code: string, ...parts: (string | RegExp)[]) => (error: unknown) => {
-  assert.ok(isCofferError(error, code as never), `expected ${code}, got ${String(error)}`);
-  for (const part of parts) assert.match((error as Error).message, typeof part === 'string' ? new RegExp(part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : part);
-  return true;
-};
+import { startFakeKeyVault } from './_fake-azure-key-vault.js';
+import { openOn, rejects, withFake } from './_azure-harness.js';
 
 describeProviderConformance('azure-key-vault', async () => {
   const fake = await startFakeKeyVault();
