@@ -50,7 +50,7 @@ export function azureError(error: unknown, context: AzureCallContext): CofferErr
       return new CofferError('COFFER_E_NOT_FOUND', `${subject} does not exist in ${at}${context.what.startsWith('read of') ? '' : ` (${context.what})`}.`, { details });
     case 403:
       if (inner === 'SecretDisabled' || /disabled secret/i.test(e.message ?? '')) {
-        return new CofferError('COFFER_E_NOT_FOUND', `The ${context.what} found that version of ${subject} disabled in ${at}; read another version, or enable it (\`enableVersion\`).`, { details });
+        return new CofferError('COFFER_E_NOT_FOUND', `The ${context.what} found that version of ${subject} disabled in ${at}; read another version, or enable it (\`enableVersion\`).`, { details: { ...details, disabled: true } });
       }
       return new CofferError('COFFER_E_ACCESS_DENIED', `${at} refused the ${context.what}: the identity lacks the permission (${inner ?? kvCode ?? 'Forbidden'}; grant "Key Vault Secrets User" to read, "Key Vault Secrets Officer" to write, or the matching access policy; see docs/providers/azure-key-vault.md).`, { details });
     case 401:

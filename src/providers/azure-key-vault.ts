@@ -136,7 +136,8 @@ export function createKeyVaultProvider(options: AzureKeyVaultOptions = {}, conte
         const secret = await call(`read of ${name}`, name, (c, id) => c.getSecret(id, request));
         return { value: secret.value ?? '', tags: { ...secret.properties.tags }, ...(secret.properties.contentType ? { contentType: secret.properties.contentType } : {}) };
       } catch (error) {
-        if (isCofferError(error, 'COFFER_E_NOT_FOUND') && !/disabled/.test(error.message)) return undefined;
+        // A disabled latest version is not an absent secret: the batch stops rather than treat it as new.
+        if (isCofferError(error, 'COFFER_E_NOT_FOUND') && error.details.disabled !== true) return undefined;
         throw error;
       }
     },
@@ -170,17 +171,7 @@ export function createKeyVaultProvider(options: AzureKeyVaultOptions = {}, conte
       return { name, value: secret.value ?? '', metadata: { ...(version ? { version } : {}), ...metadataOf(secret.properties) } };
     },
     async list(): Promise<SecretListing[]> {
-      const listing = await call('list', undefined, async (c) => {
-        const found: SecretListing[] = [];
-        for await (const page of c.listPropertiesOfSecrets(request).byPage()) {
-          for (const p of page) {
-            const name = cofferName(p.name, s.prefix);
-            if (name !== undefined) found.push({ name, metadata: metadataOf(p) });
-          }
-        }
-        return found;
-      });
-      return listing.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return call('list', undefined, (c) => underPrefix(c.listPropertiesOfSecrets(request).byPage(), s.prefix, (name, p) => ({ name, metadata: metadataOf(p) })));
     },
     set: (name: string, value: string, metadata?: SecretWrite['metadata']) => setMany([{ name, value, ...(metadata ? { metadata } : {}) }]),
     setMany,
@@ -215,17 +206,11 @@ export function createKeyVaultProvider(options: AzureKeyVaultOptions = {}, conte
       }
     },
     async deleted(): Promise<DeletedSecretListing[]> {
-      const listing = await call('list of deleted secrets', undefined, async (c) => {
-        const found: DeletedSecretListing[] = [];
-        for await (const page of c.listDeletedSecrets(request).byPage()) {
-          for (const d of page) {
-            const name = cofferName(d.name, s.prefix);
-            if (name !== undefined) found.push({ name, ...(d.properties.deletedOn ? { deletedAt: d.properties.deletedOn.toISOString() } : {}), ...(d.properties.scheduledPurgeDate ? { purgeAt: d.properties.scheduledPurgeDate.toISOString() } : {}) });
-          }
-        }
-        return found;
-      });
-      return listing.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return call('list of deleted secrets', undefined, (c) => underPrefix(c.listDeletedSecrets(request).byPage(), s.prefix, (name, d) => ({
+        name,
+        ...(d.properties.deletedOn ? { deletedAt: d.properties.deletedOn.toISOString() } : {}),
+        ...(d.properties.scheduledPurgeDate ? { purgeAt: d.properties.scheduledPurgeDate.toISOString() } : {}),
+      })));
     },
     async close(): Promise<void> {
       closed = true;
@@ -234,6 +219,18 @@ export function createKeyVaultProvider(options: AzureKeyVaultOptions = {}, conte
 }
 
 export default createAzureKeyVaultProvider;
+
+/** The entries of every page whose Key Vault name is a Coffer name under `prefix`, sorted by that name. */
+async function underPrefix<T extends { name: string }, R extends { name: string }>(pages: AsyncIterable<T[]>, prefix: string, entry: (name: string, item: T) => R): Promise<R[]> {
+  const found: R[] = [];
+  for await (const page of pages) {
+    for (const item of page) {
+      const name = cofferName(item.name, prefix);
+      if (name !== undefined) found.push(entry(name, item));
+    }
+  }
+  return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
 
 /** Coffer's dates from a version's tags, else the version's own update time. */
 function metadataOf(p: { tags?: Record<string, string>; updatedOn?: Date }): Omit<SecretMetadata, 'version'> {

@@ -2,13 +2,15 @@
  * How the azure-key-vault provider fails, through the real SDK and credential against the local
  * HTTPS fake: not found, a 403 refusal, a revoked token and refused credentials (each its own
  * words, never "not found"), throttling with Retry-After honoured, 5xx, an unreachable vault, an
- * untrusted certificate, a value Key Vault refuses, a missing vault, and a missing SDK package.
+ * untrusted certificate, a value Key Vault refuses, a missing vault, a missing SDK package and
+ * no credential at all.
  * Every message names the provider's vault and the secret, and holds no value, token or client
  * secret.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isCofferError } from '../../src/core/errors.js';
@@ -17,6 +19,7 @@ import { CLIENT } from './_fake-azure-tls.js';
 import { openOn, withFake } from './_azure-harness.js';
 
 const VALUE = 'the-hidden-value-5c1e';
+const execFileAsync = promisify(execFile);
 
 /** Awaits a CofferError with `code` whose message has every part and no value, token or client secret. */
 async function fails(promise: Promise<unknown>, code: string, ...parts: (string | RegExp)[]): Promise<Error> {
@@ -120,17 +123,33 @@ test('a missing or non-https vault is COFFER_E_CONFIG_INVALID before any call', 
   assert.equal(createKeyVaultProvider({ vaultName: 'gov', dnsSuffix: 'vault.usgovcloudapi.net', prefix: 'p-' }).location, 'Azure Key Vault (https://gov.vault.usgovcloudapi.net, prefix p-)');
 });
 
-test('a missing SDK package is COFFER_E_MISSING_PACKAGE naming it and its npm install command', () => {
+/** Opens the provider with `options` in a child process with `env` (hooks may hide packages), reads a secret and returns the error it met. */
+async function childError(options: Record<string, unknown>, env: Record<string, string | undefined>): Promise<{ code: string; message: string }> {
   const hook = pathToFileURL(resolve('test/providers/_hide-package.mjs')).href;
   const module = pathToFileURL(resolve('src/providers/azure-key-vault.ts')).href;
   const script = `const { createKeyVaultProvider } = await import(${JSON.stringify(module)});
-    const provider = createKeyVaultProvider({ vaultUrl: 'https://shop.vault.azure.net' });
-    await provider.get('DB_PASSWORD').catch((e) => process.stdout.write(JSON.stringify({ code: e.code, message: e.message })));`;
+    const provider = createKeyVaultProvider(${JSON.stringify(options)});
+    await provider.get('DB_PASSWORD').then(() => process.stdout.write('{}'), (e) => process.stdout.write(JSON.stringify({ code: e.code, message: e.message })));`;
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '--import', hook, '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return JSON.parse(stdout) as { code: string; message: string };
+}
+
+test('a missing SDK package is COFFER_E_MISSING_PACKAGE naming it and its npm install command', async () => {
   for (const hidden of ['@azure/keyvault-secrets', '@azure/identity']) {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--import', hook, '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, COFFER_TEST_HIDE_PACKAGES: hidden } });
-    assert.equal(child.status, 0, child.stderr);
-    const { code, message } = JSON.parse(child.stdout) as { code: string; message: string };
+    const { code, message } = await childError({ vaultUrl: 'https://shop.vault.azure.net' }, { COFFER_TEST_HIDE_PACKAGES: hidden });
     assert.equal(code, 'COFFER_E_MISSING_PACKAGE', message);
     assert.ok(message.includes(`needs the ${hidden} package`) && message.includes(`npm install ${hidden}`), message);
   }
+});
+
+test('with no Azure credential anywhere, DefaultAzureCredential\'s failure is COFFER_E_ACCESS_DENIED saying how to sign in', async () => {
+  await withFake(async (fake) => {
+    // AZURE_TOKEN_CREDENTIALS narrows DefaultAzureCredential to its environment credential, which finds no variables.
+    const env = { AZURE_TOKEN_CREDENTIALS: 'EnvironmentCredential', AZURE_CLIENT_ID: undefined, AZURE_TENANT_ID: undefined, AZURE_CLIENT_SECRET: undefined };
+    const { code, message } = await childError({ vaultUrl: fake.url, caCert: fake.caFile, disableChallengeResourceVerification: true, maxAttempts: 1 }, env);
+    assert.equal(code, 'COFFER_E_ACCESS_DENIED', message);
+    assert.match(message, /No Azure credential is available for the read of DB_PASSWORD/);
+    assert.match(message, /AZURE_CLIENT_ID/);
+    assert.match(message, /az login/);
+  });
 });

@@ -133,6 +133,11 @@ test('setMany that fails part-way writes back replaced values, purges created se
     assert.ok(!fake.deleted.has('new-one'), 'the created secret was purged');
     assert.ok(fake.deleted.has('was-deleted'), 'the recovered secret is back in the recycle bin');
     await assert.rejects(provider.setMany([{ name: 'KEEP', value: 'a' }, { name: 'KEEP', value: 'b' }]), rejects('COFFER_E_USAGE', 'twice'));
+    await provider.set('LOCKED', 'locked-value');
+    await provider.disableVersion('LOCKED', (await provider.get('LOCKED')).metadata.version!);
+    await assert.rejects(provider.setMany([{ name: 'FIRST_NEW', value: 'x' }, { name: 'LOCKED', value: 'y' }]), rejects('COFFER_E_NOT_FOUND', 'disabled', 'were undone'));
+    assert.equal(fake.secrets.get('locked')?.versions.length, 1, 'a secret whose latest version is disabled is neither written nor deleted');
+    await assert.rejects(provider.get('FIRST_NEW'), rejects('COFFER_E_NOT_FOUND'));
   });
 });
 
