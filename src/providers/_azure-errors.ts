@@ -56,7 +56,7 @@ export function azureError(error: unknown, context: AzureCallContext): CofferErr
     case 401:
       return new CofferError('COFFER_E_ACCESS_DENIED', `${at} refused the ${context.what}: the token is invalid or expired (${kvCode ?? 'Unauthorized'}); check the Azure credentials (AZURE_CLIENT_ID, AZURE_TENANT_ID, az login, managed identity) and the tenant.`, { details });
     case 409:
-      return new CofferError('COFFER_E_CONFLICT', `The ${context.what} in ${at} conflicts with the state of ${subject} (${kvCode ?? 'Conflict'}): it is being deleted, recovered or purged, or is deleted but recoverable; recover or purge it, or try again shortly.`, { details });
+      return new CofferError('COFFER_E_CONFLICT', `The ${context.what} in ${at} conflicts with the state of ${subject} (${kvCode ?? 'Conflict'}): it is being deleted, recovered or purged, or is deleted but recoverable; recover or purge it, or try again shortly.`, { details, retryable: true });
     case 400:
       return new CofferError('COFFER_E_UNSAFE_VALUE', `${at} refused the ${context.what} as invalid (${kvCode ?? 'BadParameter'}: a value over 25 KiB, too many tags, or a bad version id).`, { details });
     case 429: {

@@ -112,6 +112,10 @@ test('a write meeting a deleted but recoverable name recovers it and writes on t
     await assert.rejects(strict.set('SESSION_SECRET', 'refused-value-1'), (error: Error) => rejects('COFFER_E_CONFLICT', 'SESSION_SECRET', 'deleted but recoverable', 'recover')(error) && !error.message.includes('refused-value-1'));
     assert.ok(fake.deleted.has('session-secret'), 'still in the recycle bin');
     const provider = openOn(fake);
+    // Another client's deletion still in progress: neither written nor recovered, and worth retrying.
+    fake.deleted.get('session-secret')!.pending = 2;
+    await assert.rejects(provider.set('SESSION_SECRET', 'refused-value-2'), (error: Error) => rejects('COFFER_E_CONFLICT', 'being deleted', 'try again shortly')(error) && (error as { retryable?: boolean }).retryable === true && !error.message.includes('refused-value-2'));
+    fake.deleted.get('session-secret')!.pending = 0;
     await provider.set('SESSION_SECRET', 'after-recovery');
     assert.equal((await provider.get('SESSION_SECRET')).value, 'after-recovery');
     assert.equal((await provider.versions('SESSION_SECRET')).length, 2, 'recovered with its history');
