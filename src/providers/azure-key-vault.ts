@@ -158,6 +158,7 @@ export function createKeyVaultProvider(options: AzureKeyVaultOptions = {}, conte
     }
     await writeAll(ops, s.tags, writes);
   };
+  const tagsOf = async (name: string, version?: string): Promise<Record<string, string>> => ({ ...(await readSecret(name, version === undefined ? undefined : checkVersion(name, version))).properties.tags });
   const versionOf = async (name: string, version: string | undefined) => (version === undefined ? (await readSecret(name)).properties.version : checkVersion(name, version));
 
   return {
@@ -185,12 +186,10 @@ export function createKeyVaultProvider(options: AzureKeyVaultOptions = {}, conte
     async enableVersion(name: string, version: string): Promise<void> {
       await call(`enable of version ${version} of ${name}`, name, (c, id) => c.updateSecretProperties(id, checkVersion(name, version), { ...request, enabled: true }));
     },
-    async tags(name: string, version?: string): Promise<Record<string, string>> {
-      return { ...(await readSecret(name, version === undefined ? undefined : checkVersion(name, version))).properties.tags };
-    },
+    tags: tagsOf,
     async setTags(name: string, tags: Readonly<Record<string, string>>, version?: string): Promise<void> {
       const target = await versionOf(name, version);
-      const own = Object.fromEntries(Object.entries(await this.tags(name, target)).filter(([key]) => key.startsWith('coffer-')));
+      const own = Object.fromEntries(Object.entries(await tagsOf(name, target)).filter(([key]) => key.startsWith('coffer-')));
       const given = Object.fromEntries(Object.entries(tags).filter(([key]) => !key.startsWith('coffer-')));
       await call(`tag update of ${name}`, name, (c, id) => c.updateSecretProperties(id, target ?? '', { ...request, tags: { ...given, ...own } }));
     },
