@@ -22,7 +22,6 @@ export { PROVIDER_ALIASES };
 
 /** Providers Coffer plans to ship but does not yet, by id, with the service they reach. */
 export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
-  'azure-key-vault': 'Azure Key Vault',
   kubernetes: 'Kubernetes Secrets',
 };
 
@@ -95,7 +94,7 @@ export const DETECTION_RULES: readonly DetectionRule[] = [
     },
   },
   { provider: '`gcp-secret-manager`', when: '`GOOGLE_CLOUD_PROJECT` or `GCP_PROJECT_ID` is set', detect: ifSet('gcp-secret-manager', ['GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT_ID']) },
-  { provider: '`azure-key-vault`', when: '`AZURE_KEYVAULT_URL` or `AZURE_KEY_VAULT_NAME` is set', detect: ifSet('azure-key-vault', ['AZURE_KEYVAULT_URL', 'AZURE_KEY_VAULT_NAME']) },
+  { provider: '`azure-key-vault`', when: '`AZURE_KEYVAULT_URL`, `AZURE_KEYVAULT_NAME` or `AZURE_KEY_VAULT_NAME` is set', detect: ifSet('azure-key-vault', ['AZURE_KEYVAULT_URL', 'AZURE_KEYVAULT_NAME', 'AZURE_KEY_VAULT_NAME']) },
   { provider: '`hashicorp-vault`', when: '`VAULT_ADDR` is set', detect: ifSet('hashicorp-vault', ['VAULT_ADDR']) },
   {
     provider: '`file`',

@@ -45,6 +45,7 @@ describe('detection from the environment', () => {
     ['GOOGLE_CLOUD_PROJECT', { GOOGLE_CLOUD_PROJECT: 'p' }, 'gcp-secret-manager', 'GOOGLE_CLOUD_PROJECT is set'],
     ['GCP_PROJECT_ID', { GCP_PROJECT_ID: 'p' }, 'gcp-secret-manager', 'GCP_PROJECT_ID is set'],
     ['AZURE_KEYVAULT_URL', { AZURE_KEYVAULT_URL: 'https://v.vault.azure.net' }, 'azure-key-vault', 'AZURE_KEYVAULT_URL is set'],
+    ['AZURE_KEYVAULT_NAME', { AZURE_KEYVAULT_NAME: 'v' }, 'azure-key-vault', 'AZURE_KEYVAULT_NAME is set'],
     ['VAULT_ADDR', { VAULT_ADDR: 'https://vault:8200' }, 'hashicorp-vault', 'VAULT_ADDR is set'],
     ['a NAME_FILE variable', { DB_PASSWORD_FILE: '/run/secrets/db_password' }, 'file', 'DB_PASSWORD_FILE is set'],
     ['KUBERNETES_SERVICE_HOST', { KUBERNETES_SERVICE_HOST: '10.0.0.1' }, 'kubernetes', 'KUBERNETES_SERVICE_HOST is set'],
@@ -117,8 +118,17 @@ describe('selectProvider', () => {
     assert.equal((await provider.get('DB_PASSWORD')).value, 'emergency');
   }));
 
+  test('Azure Key Vault, detected by its URL or name or named by its alias, opens on that vault without any call', async () => {
+    for (const env of [{ AZURE_KEYVAULT_URL: 'https://shop.vault.azure.net' }, { AZURE_KEYVAULT_NAME: 'shop' }, { AZURE_KEY_VAULT_NAME: 'shop' }, { SECRET_PROVIDER: 'azure', AZURE_KEYVAULT_NAME: 'shop' }]) {
+      const { provider, reason } = await selectProvider({ env });
+      assert.equal(provider.id, 'azure-key-vault');
+      assert.match(provider.location, /https:\/\/shop\.vault\.azure\.net/);
+      assert.match(reason, /AZURE_KEYVAULT_URL is set|AZURE_KEYVAULT_NAME is set|AZURE_KEY_VAULT_NAME is set|SECRET_PROVIDER=azure/);
+      await provider.close();
+    }
+  });
+
   test('a planned provider, detected or named, is COFFER_E_UNKNOWN_PROVIDER saying so, why, and how to choose another', async () => {
-    await rejects(selectProvider({ env: { AZURE_KEYVAULT_URL: 'https://v.vault.azure.net' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['azure-key-vault', 'planned', 'AZURE_KEYVAULT_URL is set', 'SECRET_PROVIDER', 'file']);
     await rejects(selectProvider({ env: { SECRET_PROVIDER: 'k8s' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['kubernetes', 'planned', 'SECRET_PROVIDER=k8s']);
     await rejects(selectProvider({ env: { SECRET_PROVIDER: 'nope' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['"nope"', 'SECRET_PROVIDER=nope', 'env, dotenv, store, file']);
     await rejects(selectProvider({ provider: 'file', providerOptions: { directory: '/x' }, env: {} }), 'COFFER_E_CONFIG_INVALID', ['directory', 'the caller named it']);
