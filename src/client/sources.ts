@@ -23,7 +23,6 @@ export { PROVIDER_ALIASES };
 /** Providers Coffer plans to ship but does not yet, by id, with the service they reach. */
 export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
   'azure-key-vault': 'Azure Key Vault',
-  kubernetes: 'Kubernetes Secrets',
 };
 
 /** What detection may look at: the environment, the file system, the project config. */
@@ -68,7 +67,10 @@ const ifSet = (provider: string, names: readonly string[]) => ({ env }: Detectio
  * How Coffer chooses where secrets come from when the caller names no provider: the first row
  * whose condition holds wins. Explicit signals come before ambient ones (AWS_REGION and
  * KUBERNETES_SERVICE_HOST are set on every Lambda function and in every pod whether or not the
- * secrets live in AWS or the Kubernetes API, so they decide nothing on their own or come late).
+ * secrets live in AWS or the Kubernetes API, so they decide nothing on their own). Kubernetes
+ * is chosen only by a Coffer-specific variable, COFFER_K8S_NAMESPACE, and before the mounted
+ * files: in many images /var/run links to /run, so the service account that Kubernetes mounts
+ * in every pod makes /run/secrets a directory there, and the file row would otherwise always win.
  */
 export const DETECTION_RULES: readonly DetectionRule[] = [
   {
@@ -97,6 +99,7 @@ export const DETECTION_RULES: readonly DetectionRule[] = [
   { provider: '`gcp-secret-manager`', when: '`GOOGLE_CLOUD_PROJECT` or `GCP_PROJECT_ID` is set', detect: ifSet('gcp-secret-manager', ['GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT_ID']) },
   { provider: '`azure-key-vault`', when: '`AZURE_KEYVAULT_URL` or `AZURE_KEY_VAULT_NAME` is set', detect: ifSet('azure-key-vault', ['AZURE_KEYVAULT_URL', 'AZURE_KEY_VAULT_NAME']) },
   { provider: '`hashicorp-vault`', when: '`VAULT_ADDR` is set', detect: ifSet('hashicorp-vault', ['VAULT_ADDR']) },
+  { provider: '`kubernetes`', when: '`COFFER_K8S_NAMESPACE` is set (`KUBERNETES_SERVICE_HOST` alone is not enough: it is set in every pod)', detect: ifSet('kubernetes', ['COFFER_K8S_NAMESPACE']) },
   {
     provider: '`file`',
     when: 'a `NAME_FILE` variable is set (other than the tools\' own, such as `AWS_WEB_IDENTITY_TOKEN_FILE`), or `/run/secrets` is a directory',
@@ -106,7 +109,6 @@ export const DETECTION_RULES: readonly DetectionRule[] = [
       return isDirectory('/run/secrets') ? { provider: 'file', reason: '/run/secrets is a directory' } : undefined;
     },
   },
-  { provider: '`kubernetes`', when: '`KUBERNETES_SERVICE_HOST` is set (it is in every pod)', detect: ifSet('kubernetes', ['KUBERNETES_SERVICE_HOST']) },
   {
     provider: 'that environment\'s provider, with its options',
     when: 'a coffer config file is found in the working directory or a parent: the environment named by `COFFER_ENV`, else the config\'s default environment',

@@ -23,6 +23,7 @@ const LOADERS = {
   'gcp-secret-manager': () => import('./gcp-secret-manager.js'),
   'aws-secrets-manager': () => import('./aws-secrets-manager.js'),
   'hashicorp-vault': () => import('./hashicorp-vault.js'),
+  kubernetes: () => import('./kubernetes.js'),
 } satisfies Record<string, Loader>;
 
 /** Every provider id Coffer ships. */
