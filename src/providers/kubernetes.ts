@@ -92,6 +92,9 @@ export const createKubernetesProvider = ((options: KubernetesOptions = {}, conte
 
   const open = (): Promise<Layout> => {
     if (closed) return Promise.reject(new CofferError('COFFER_E_USAGE', 'The kubernetes provider was closed; open a new one.'));
+    if (namespace !== undefined && !DNS_LABEL.test(namespace)) {
+      return Promise.reject(new CofferError('COFFER_E_CONFIG_INVALID', `The namespace ${JSON.stringify(namespace.slice(0, 80))} (COFFER_K8S_NAMESPACE) is not a namespace name (lower-case letters, digits and -, at most 63); fix it.`, { details: { provider: 'kubernetes' } }));
+    }
     layout ??= connect({
       kubeconfig: options.kubeconfig, context: options.context, serviceAccountDir, namespace, env, cwd: context.cwd ?? process.cwd(),
       timeoutMs: options.timeoutMs ?? 15_000, maxAttempts: options.maxAttempts ?? 3, maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,

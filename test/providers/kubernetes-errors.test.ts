@@ -112,7 +112,7 @@ test('in a pod: the service account token, ca.crt and namespace (HTTPS); a refus
   }
 });
 
-test('without @kubernetes/client-node the first call names the package and the install command', async () => {
+test('the SDK loads on the first call, not when the provider opens; without it, that call names the package and the install command', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-k8s-nosdk-'));
   try {
     // A resolve hook that makes the package absent, as in an application that did not install it.
@@ -126,11 +126,12 @@ test('without @kubernetes/client-node the first call names the package and the i
     await writeFile(join(dir, 'main.mts'), [
       `import create from ${JSON.stringify(pathToFileURL(resolve('src/providers/kubernetes.ts')).href)};`,
       "const provider = create({ kubeconfig: '/nonexistent' }, { env: {} });",
-      "await provider.get('DB_PASSWORD').catch((e) => process.stdout.write(JSON.stringify({ code: e.code, message: e.message })));",
+      "await provider.get('DB_PASSWORD').catch((e) => process.stdout.write(JSON.stringify({ opened: provider.id, code: e.code, message: e.message })));",
     ].join('\n'));
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--import', pathToFileURL(join(dir, 'register.mjs')).href, join(dir, 'main.mts')], { encoding: 'utf8' });
     assert.equal(child.status, 0, child.stderr);
-    const { code, message } = JSON.parse(child.stdout) as { code: string; message: string };
+    const { opened, code, message } = JSON.parse(child.stdout) as { opened: string; code: string; message: string };
+    assert.equal(opened, 'kubernetes', 'the provider opened without the package');
     assert.equal(code, 'COFFER_E_MISSING_PACKAGE');
     assert.match(message, /@kubernetes\/client-node/);
     assert.match(message, /npm install @kubernetes\/client-node/);

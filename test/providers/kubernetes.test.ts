@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import createKubernetesProvider from '../../src/providers/kubernetes.js';
+import { openProvider } from '../../src/providers/registry.js';
 import { describeProviderConformance } from '../conformance/provider-suite.js';
 import { startFakeKubernetes, type StoredSecret } from './_fake-kubernetes.js';
 import { kubeconfigYaml, rejects, withK8s } from './_k8s-setup.js';
@@ -156,3 +157,12 @@ test('the namespace: option, else COFFER_K8S_NAMESPACE, else the kubeconfig cont
   await assert.rejects(none.get('A'), rejects('COFFER_E_CONFIG_INVALID', ['No kubeconfig', '.kube']));
   for (const p of [viaEnv, merged, explicit, wrongContext, none]) await p.close();
 }));
+
+test('config options are checked when the environment is used, and a bad COFFER_K8S_NAMESPACE at the first call', async () => {
+  for (const [options, part] of [[{ namespace: 'Shop' }, 'namespace'], [{ mode: 'each' }, 'mode'], [{ prefix: '-x' }, 'prefix'], [{ secretName: 'API_SECRETS' }, 'secretName'], [{ token: 't' }, 'unknown option "token"']] as const) {
+    await assert.rejects(openProvider('kubernetes', options, { env: {} }), rejects('COFFER_E_CONFIG_INVALID', [part, 'docs/providers/kubernetes.md']));
+  }
+  const provider = await openProvider('kubernetes', { mode: 'per-secret' }, { env: { COFFER_K8S_NAMESPACE: 'Not A Namespace' } });
+  await assert.rejects(provider.get('A'), rejects('COFFER_E_CONFIG_INVALID', ['COFFER_K8S_NAMESPACE']));
+  await provider.close();
+});
