@@ -17,7 +17,8 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { isIPv6 } from 'node:net';
 import { CofferError } from '../core/errors.js';
 import { loadOptionalPackage } from '../io/optional-package.js';
-import { failureOf, isTransient, k8sError, type K8sCall, type K8sFailure } from './_k8s-errors.js';
+import type { Middleware, RequestContext, ResponseContext } from '@kubernetes/client-node';
+import { failureOf, isTransient, k8sError, type K8sCall } from './_k8s-errors.js';
 
 const PACKAGE = '@kubernetes/client-node';
 /** Where Kubernetes mounts a pod's service account. */
@@ -88,11 +89,18 @@ export async function connect(s: ConnectSettings): Promise<K8sConnection> {
     throw new CofferError('COFFER_E_CONFIG_INVALID', 'The kubeconfig has no current context with a cluster; set the context option or run `kubectl config use-context`.', { details: { provider: 'kubernetes' } });
   }
   const namespace = s.namespace ?? config.getContextObject(config.getCurrentContext())?.namespace ?? 'default';
-  const timeout = { pre: async (request: { setSignal(signal: AbortSignal): void }) => { request.setSignal(AbortSignal.timeout(s.timeoutMs)); return request; }, post: async <R>(response: R) => response };
+  // Each attempt gets its own deadline; node-fetch aborts the request when it passes.
+  const timeout: Middleware = {
+    pre: async (request: RequestContext) => {
+      request.setSignal(AbortSignal.timeout(s.timeoutMs));
+      return request;
+    },
+    post: async (response: ResponseContext) => response,
+  };
   const configuration = sdk.createConfiguration({
     baseServer: new sdk.ServerConfiguration(cluster.server, {}),
     authMethods: { default: config },
-    promiseMiddleware: [timeout as never],
+    promiseMiddleware: [timeout],
   });
   const api = new sdk.CoreV1Api(configuration) as unknown as K8sApi;
   const server = cluster.server;
@@ -103,12 +111,11 @@ export async function connect(s: ConnectSettings): Promise<K8sConnection> {
     async call(what, idempotent, work) {
       const full: K8sCall = { ...what, namespace, server, credentials };
       for (let attempt = 1; ; attempt++) {
-        let failure: K8sFailure;
         try {
           return await work(api);
         } catch (error) {
           if (error instanceof CofferError) throw error;
-          failure = failureOf(error);
+          const failure = failureOf(error);
           const acted = !(failure.status === 429 || failure.network === 'ECONNREFUSED');
           const retry = attempt < s.maxAttempts && isTransient(failure) && (idempotent || !acted);
           const wait = failure.retryAfterMs ?? backoff(attempt);

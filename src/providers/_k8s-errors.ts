@@ -124,8 +124,8 @@ export function k8sError(failure: K8sFailure, call: K8sCall, attempts: number, c
     return make('COFFER_E_CONFLICT', `${subject} in ${at} was changed by another writer meanwhile (resourceVersion conflict); read it again and retry.`);
   }
   if (status === 400 || status === 413 || status === 422) {
-    const fields = failure.fields === undefined || failure.fields.length === 0 ? '' : ` (${failure.fields.join(', ')})`;
-    return make('COFFER_E_UNSAFE_VALUE', `${at} refused to ${call.verb} ${subject} as invalid (HTTP ${status} ${failure.reason ?? ''}${fields}): a Secret holds at most 1 MiB in all.`.replace(' )', ')'));
+    const fields = failure.fields === undefined || failure.fields.length === 0 ? '' : `: ${failure.fields.join(', ')}`;
+    return make('COFFER_E_UNSAFE_VALUE', `${at} refused to ${call.verb} ${subject} as invalid (HTTP ${status}${failure.reason ? ` ${failure.reason}` : ''}${fields}); a Secret holds at most 1 MiB in all.`);
   }
   if (status === 429) {
     const wait = failure.retryAfterMs === undefined ? '' : `; it asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s`;
