@@ -125,7 +125,7 @@ export function k8sError(failure: K8sFailure, call: K8sCall, attempts: number, c
   }
   if (status === 400 || status === 413 || status === 422) {
     const fields = failure.fields === undefined || failure.fields.length === 0 ? '' : `: ${failure.fields.join(', ')}`;
-    return make('COFFER_E_UNSAFE_VALUE', `${at} refused to ${call.verb} ${subject} as invalid (HTTP ${status}${failure.reason ? ` ${failure.reason}` : ''}${fields}); a Secret holds at most 1 MiB in all.`);
+    return make('COFFER_E_UNSAFE_VALUE', `${at} refused to ${call.verb} ${subject} as invalid (HTTP ${status}${failure.reason ? ` ${failure.reason}` : ''}${fields}); a Secret holds at most 1 MiB in all, and an immutable Secret cannot change.`);
   }
   if (status === 429) {
     const wait = failure.retryAfterMs === undefined ? '' : `; it asks to wait ${Math.ceil(failure.retryAfterMs / 1000)} s`;
