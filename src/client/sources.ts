@@ -20,11 +20,6 @@ export { createChainProvider };
 /** Short provider names (`aws`, `vault`, ...); defined with the registry. */
 export { PROVIDER_ALIASES };
 
-/** Providers Coffer plans to ship but does not yet, by id, with the service they reach. */
-export const PLANNED_PROVIDERS: Readonly<Record<string, string>> = {
-  kubernetes: 'Kubernetes Secrets',
-};
-
 /** What detection may look at: the environment, the file system, the project config. */
 export interface DetectionProbe {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -34,7 +29,7 @@ export interface DetectionProbe {
   readonly cwd: string;
 }
 
-/** The outcome of detection: a provider id (maybe planned, maybe an alias) and why. */
+/** The outcome of detection: a provider id (maybe an alias) and why. */
 export interface Detection {
   readonly provider: string;
   /** Why this provider, for messages and health (`VAULT_ADDR is set`). */
@@ -67,7 +62,10 @@ const ifSet = (provider: string, names: readonly string[]) => ({ env }: Detectio
  * How Coffer chooses where secrets come from when the caller names no provider: the first row
  * whose condition holds wins. Explicit signals come before ambient ones (AWS_REGION and
  * KUBERNETES_SERVICE_HOST are set on every Lambda function and in every pod whether or not the
- * secrets live in AWS or the Kubernetes API, so they decide nothing on their own or come late).
+ * secrets live in AWS or the Kubernetes API, so they decide nothing on their own). Kubernetes
+ * is chosen only by a Coffer-specific variable, COFFER_K8S_NAMESPACE, and before the mounted
+ * files: in many images /var/run links to /run, so the service account that Kubernetes mounts
+ * in every pod makes /run/secrets a directory there, and the file row would otherwise always win.
  */
 export const DETECTION_RULES: readonly DetectionRule[] = [
   {
@@ -96,6 +94,7 @@ export const DETECTION_RULES: readonly DetectionRule[] = [
   { provider: '`gcp-secret-manager`', when: '`GOOGLE_CLOUD_PROJECT` or `GCP_PROJECT_ID` is set', detect: ifSet('gcp-secret-manager', ['GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT_ID']) },
   { provider: '`azure-key-vault`', when: '`AZURE_KEYVAULT_URL`, `AZURE_KEYVAULT_NAME` or `AZURE_KEY_VAULT_NAME` is set', detect: ifSet('azure-key-vault', ['AZURE_KEYVAULT_URL', 'AZURE_KEYVAULT_NAME', 'AZURE_KEY_VAULT_NAME']) },
   { provider: '`hashicorp-vault`', when: '`VAULT_ADDR` is set', detect: ifSet('hashicorp-vault', ['VAULT_ADDR']) },
+  { provider: '`kubernetes`', when: '`COFFER_K8S_NAMESPACE` is set (`KUBERNETES_SERVICE_HOST` alone is not enough: it is set in every pod)', detect: ifSet('kubernetes', ['COFFER_K8S_NAMESPACE']) },
   {
     provider: '`file`',
     when: 'a `NAME_FILE` variable is set (other than the tools\' own, such as `AWS_WEB_IDENTITY_TOKEN_FILE`), or `/run/secrets` is a directory',
@@ -105,7 +104,6 @@ export const DETECTION_RULES: readonly DetectionRule[] = [
       return isDirectory('/run/secrets') ? { provider: 'file', reason: '/run/secrets is a directory' } : undefined;
     },
   },
-  { provider: '`kubernetes`', when: '`KUBERNETES_SERVICE_HOST` is set (it is in every pod)', detect: ifSet('kubernetes', ['KUBERNETES_SERVICE_HOST']) },
   {
     provider: 'that environment\'s provider, with its options',
     when: 'a coffer config file is found in the working directory or a parent: the environment named by `COFFER_ENV`, else the config\'s default environment',
@@ -162,8 +160,8 @@ export interface SelectedProvider {
 
 /**
  * Chooses and opens the provider an application reads its secrets from: `options.provider`,
- * else the first row of {@link DETECTION_RULES} that holds. A planned provider that is not
- * shipped yet is COFFER_E_UNKNOWN_PROVIDER, saying how to choose another.
+ * else the first row of {@link DETECTION_RULES} that holds. An id that names no provider is
+ * COFFER_E_UNKNOWN_PROVIDER, saying how to choose another.
  *
  * @example
  * const { provider, reason } = await selectProvider({ fallback: ['env'] });
@@ -190,7 +188,7 @@ export async function selectProvider(options: SelectProviderOptions = {}): Promi
 
 const isProvider = (choice: Detection | Provider): choice is Provider => typeof (choice as Provider).get === 'function';
 
-/** Opens a detected or named provider; a planned or unknown id is COFFER_E_UNKNOWN_PROVIDER saying how to choose. */
+/** Opens a detected or named provider; an unknown id is COFFER_E_UNKNOWN_PROVIDER saying how to choose. */
 async function open(choice: Detection | Provider, env: Readonly<Record<string, string | undefined>>, cwd: string, extra: Readonly<Record<string, unknown>>): Promise<Provider> {
   if (isProvider(choice)) return choice;
   const id = PROVIDER_ALIASES[choice.provider] ?? choice.provider;
@@ -199,12 +197,6 @@ async function open(choice: Detection | Provider, env: Readonly<Record<string, s
     return openProvider(id, { ...choice.options, ...extra }, { cwd: choice.cwd ?? cwd, env }, choice.where ?? `provider options (${reason})`);
   }
   const available = PROVIDER_IDS.join(', ');
-  const planned = PLANNED_PROVIDERS[id];
-  if (planned !== undefined) {
-    throw new CofferError('COFFER_E_UNKNOWN_PROVIDER', `The ${id} provider (${planned}) is planned but not shipped in this version of Coffer; it was chosen because ${reason}. To read secrets from elsewhere, set SECRET_PROVIDER to one of ${available} (see docs/sources.md).`, {
-      details: { provider: id, reason, planned: true },
-    });
-  }
   throw new CofferError('COFFER_E_UNKNOWN_PROVIDER', `Unknown provider "${id}", chosen because ${reason}; the providers are ${available} (see docs/sources.md).`, {
     details: { provider: id, reason },
   });

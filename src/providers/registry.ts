@@ -24,6 +24,7 @@ const LOADERS = {
   'aws-secrets-manager': () => import('./aws-secrets-manager.js'),
   'hashicorp-vault': () => import('./hashicorp-vault.js'),
   'azure-key-vault': () => import('./azure-key-vault.js'),
+  kubernetes: () => import('./kubernetes.js'),
 } satisfies Record<string, Loader>;
 
 /** Every provider id Coffer ships. */

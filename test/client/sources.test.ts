@@ -1,6 +1,6 @@
 /**
  * Choosing where secrets come from: the detection table row by row and its order, the
- * SECRET_PROVIDER and ENABLE_SECRET_MANAGER switches, the project config, planned providers,
+ * SECRET_PROVIDER and ENABLE_SECRET_MANAGER switches, the project config, unknown providers,
  * and fallback chains (only "not found" moves on; the serving provider is recorded).
  */
 import { describe, test } from 'node:test';
@@ -48,7 +48,7 @@ describe('detection from the environment', () => {
     ['AZURE_KEYVAULT_NAME', { AZURE_KEYVAULT_NAME: 'v' }, 'azure-key-vault', 'AZURE_KEYVAULT_NAME is set'],
     ['VAULT_ADDR', { VAULT_ADDR: 'https://vault:8200' }, 'hashicorp-vault', 'VAULT_ADDR is set'],
     ['a NAME_FILE variable', { DB_PASSWORD_FILE: '/run/secrets/db_password' }, 'file', 'DB_PASSWORD_FILE is set'],
-    ['KUBERNETES_SERVICE_HOST', { KUBERNETES_SERVICE_HOST: '10.0.0.1' }, 'kubernetes', 'KUBERNETES_SERVICE_HOST is set'],
+    ['COFFER_K8S_NAMESPACE', { COFFER_K8S_NAMESPACE: 'shop', KUBERNETES_SERVICE_HOST: '10.0.0.1' }, 'kubernetes', 'COFFER_K8S_NAMESPACE is set'],
   ];
   for (const [label, env, provider, reason] of cases) {
     test(label, () => {
@@ -64,17 +64,20 @@ describe('detection from the environment', () => {
 
   test('ambient signals decide nothing: a region alone, a tool\'s own *_FILE variable, empty variables', () => {
     assert.equal(detect({ AWS_REGION: 'us-east-1', USE_AWS_SECRETS: 'false' }).provider, 'env');
+    assert.equal(detect({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }).provider, 'env', 'every pod has these');
     assert.equal(detect({ AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', SSL_CERT_FILE: '/etc/ssl/cert.pem' }).provider, 'env');
     assert.equal(detect({ VAULT_ADDR: '', SECRET_PROVIDER: ' ', ENABLE_SECRET_MANAGER: '' }).provider, 'env');
   });
 
-  test('the order: the switch beats SECRET_PROVIDER, which beats every platform sign; files beat Kubernetes', () => {
-    const everything = { SECRET_PROVIDER: 'store', VAULT_ADDR: 'x', AWS_SECRETS_MANAGER_REGION: 'x', JWT_SECRET_FILE: '/f', KUBERNETES_SERVICE_HOST: 'k' };
+  test('the order: the switch beats SECRET_PROVIDER, which beats every platform sign; COFFER_K8S_NAMESPACE beats mounted files', () => {
+    const everything = { SECRET_PROVIDER: 'store', VAULT_ADDR: 'x', AWS_SECRETS_MANAGER_REGION: 'x', JWT_SECRET_FILE: '/f', COFFER_K8S_NAMESPACE: 'k' };
     assert.equal(detect({ ...everything, ENABLE_SECRET_MANAGER: 'FALSE' }).provider, 'env');
     assert.equal(detect({ ...everything, ENABLE_SECRET_MANAGER: 'true' }).provider, 'store');
     assert.equal(detect({ VAULT_ADDR: 'x', AWS_SECRETS_MANAGER_REGION: 'x' }).provider, 'aws-secrets-manager');
     assert.equal(detect({ VAULT_ADDR: 'x', JWT_SECRET_FILE: '/f' }).provider, 'hashicorp-vault');
-    assert.equal(detect({ KUBERNETES_SERVICE_HOST: 'k', JWT_SECRET_FILE: '/f' }).provider, 'file');
+    assert.equal(detect({ VAULT_ADDR: 'x', COFFER_K8S_NAMESPACE: 'k' }).provider, 'hashicorp-vault');
+    assert.equal(detect({ COFFER_K8S_NAMESPACE: 'k', JWT_SECRET_FILE: '/f' }).provider, 'kubernetes');
+    assert.equal(detect({ COFFER_K8S_NAMESPACE: 'k' }, true).provider, 'kubernetes', 'the service account mount makes /run/secrets a directory in many pods');
     assert.equal(detect({ KUBERNETES_SERVICE_HOST: 'k' }, true).provider, 'file');
   });
 
@@ -128,10 +131,19 @@ describe('selectProvider', () => {
     }
   });
 
-  test('a planned provider, detected or named, is COFFER_E_UNKNOWN_PROVIDER saying so, why, and how to choose another', async () => {
-    await rejects(selectProvider({ env: { SECRET_PROVIDER: 'k8s' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['kubernetes', 'planned', 'SECRET_PROVIDER=k8s']);
+  test('an unknown provider is COFFER_E_UNKNOWN_PROVIDER saying so, why, and how to choose another; bad options name the option', async () => {
     await rejects(selectProvider({ env: { SECRET_PROVIDER: 'nope' } }), 'COFFER_E_UNKNOWN_PROVIDER', ['"nope"', 'SECRET_PROVIDER=nope', 'env, dotenv, store, file']);
     await rejects(selectProvider({ provider: 'file', providerOptions: { directory: '/x' }, env: {} }), 'COFFER_E_CONFIG_INVALID', ['directory', 'the caller named it']);
+  });
+
+  test('SECRET_PROVIDER=k8s and COFFER_K8S_NAMESPACE open the kubernetes provider on that namespace, without contacting the cluster', async () => {
+    for (const env of [{ SECRET_PROVIDER: 'k8s', COFFER_K8S_NAMESPACE: 'shop' }, { COFFER_K8S_NAMESPACE: 'shop' }]) {
+      const { provider, reason } = await selectProvider({ env, cwd: '/nonexistent-coffer-project' });
+      assert.equal(provider.id, 'kubernetes');
+      assert.match(provider.location, /namespace shop/);
+      assert.match(reason, /SECRET_PROVIDER=k8s|COFFER_K8S_NAMESPACE is set/);
+      await provider.close();
+    }
   });
 
   test('a project config decides through its environment, COFFER_ENV first, from a subdirectory too', () => withDir(async (dir) => {
