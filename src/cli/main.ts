@@ -107,7 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('delete')
     .argument('<name>', 'secret name')
-    .description('delete a secret (restorable for a while on the store; for good elsewhere)')
+    .description('delete a secret (restorable for a while on the store; elsewhere as the provider deletes, see docs/cli.md)')
     .addOption(envOption())
     .option('--recovery-days <n>', 'days the store keeps it restorable (default 7); store only')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')

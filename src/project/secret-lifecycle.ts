@@ -24,11 +24,11 @@ export interface DeleteSecretResult {
   readonly name: string;
   readonly environment: string;
   readonly location: string;
-  /** Until when `coffer restore` can bring it back (store only; other providers delete for good). */
+  /** Until when `coffer restore` can bring it back (store only; other providers delete their own way). */
   readonly restorableUntil?: string;
 }
 
-/** Deletes one secret: soft on the store, for good elsewhere; COFFER_E_NOT_FOUND when it is not set. */
+/** Deletes one secret: soft on the store, elsewhere as the provider deletes; COFFER_E_NOT_FOUND when it is not set. */
 export async function deleteSecret(request: DeleteSecretRequest): Promise<DeleteSecretResult> {
   const { config, environment, name, recoveryDays } = request;
   assertSecretName(name);
@@ -41,7 +41,7 @@ export async function deleteSecret(request: DeleteSecretRequest): Promise<Delete
     });
   }
   if (recoveryDays !== undefined) {
-    throw new CofferError('COFFER_E_UNSUPPORTED', `--recovery-days needs the store provider; the ${env.provider} provider of environment "${environment}" deletes for good. Drop the option.`);
+    throw new CofferError('COFFER_E_UNSUPPORTED', `--recovery-days needs the store provider; the ${env.provider} provider of environment "${environment}" deletes its own way (see docs/cli.md#coffer-delete-name). Drop the option.`);
   }
   const provider = await openEnvironmentProvider(config, environment, request.access);
   try {
