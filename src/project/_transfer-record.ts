@@ -5,7 +5,8 @@
  * whether the write happened. It is written (0600, atomically, in .coffer/migrations/) before the
  * first write and after each one, so a run that fails or is killed part-way still says what it
  * did. It never holds a value: old values come back from the target's history, or, for a target
- * without versions, from a private backup of the target file taken before the first write.
+ * without versions, from a private backup of the replaced values taken before the first write
+ * (see _transfer-backup.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,8 +31,12 @@ export interface TransferRecord {
   readonly from: string;
   readonly to: string;
   readonly startedAt: string;
-  /** Copy (0600) of the target file before the first write, for targets without versions. */
-  readonly backupFile?: string;
+  /**
+   * For targets without versions: the private (0600) dotenv file holding the values that the
+   * updates replace, written before the first write; removed once a rollback completes. Older
+   * records point at a copy of the target file instead, which reads the same way.
+   */
+  backupFile?: string;
   status: 'running' | 'complete' | 'partial' | 'rolled-back';
   readonly entries: RecordEntry[];
 }

@@ -4,21 +4,20 @@
  * digest (never by value): `create` when the target lacks it, `update` when it differs (migrate
  * always; copy only with `overwrite`), `kept` when it differs and is left alone, `unchanged` when
  * equal. A dry run stops at the plan. A real run keeps a record (see _transfer-record.ts) so
- * `rollbackTransfer` undoes exactly what it did; writes go one name at a time, and a failure is
+ * `rollbackTransfer` undoes exactly what it did, and, for a target without versions, a backup of
+ * the values its updates replace (see _transfer-backup.ts); writes go one name at a time, and a failure is
  * reported per name: what was written, what failed and why, and what was not attempted (after an
  * outage nothing more is tried). `validate` reads each written secret back and compares digests.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { CofferError, isCofferError } from '../core/errors.js';
 import type { Config } from '../config/resolve.js';
-import { writeFileAtomic } from '../io/secure-file.js';
-import { openProvider } from '../providers/registry.js';
 import type { Provider } from '../providers/types.js';
 import type { AccessOptions } from './_environment.js';
 import { openEndpoint, type Endpoint } from './_endpoint.js';
-import { loadRecord, recordsDir, saveRecord, type RecordEntry, type TransferRecord } from './_transfer-record.js';
+import { openValueBackup, removeValueBackup, writeValueBackup } from './_transfer-backup.js';
+import { loadRecord, saveRecord, type RecordEntry, type TransferRecord } from './_transfer-record.js';
 
 export type { TransferRecord } from './_transfer-record.js';
 
@@ -63,6 +62,8 @@ export interface TransferResult {
   readonly dryRun: boolean;
   /** The record id (real runs that wrote or tried to write). */
   readonly id?: string;
+  /** Where the values that updates replaced are kept (0600) for rollback, at a target without versions. */
+  readonly backupFile?: string;
   readonly outcomes: readonly TransferOutcome[];
   /** Every planned write happened (and, with validate, read back identical). */
   readonly complete: boolean;
@@ -93,6 +94,8 @@ interface Planned {
   readonly action: TransferOutcome['action'];
   readonly value: string;
   readonly previousVersion?: string;
+  /** For an update at a target that cannot give the earlier value back: that value, for the backup. */
+  readonly previous?: string;
 }
 
 async function makePlan(source: Endpoint, target: Endpoint, request: TransferRequest): Promise<Planned[]> {
@@ -107,7 +110,9 @@ async function makePlan(source: Endpoint, target: Endpoint, request: TransferReq
     const existing = await readOptional(target.provider, name);
     if (existing === undefined) plan.push({ name, action: 'create', value });
     else if (sameValue(existing.value, value)) plan.push({ name, action: 'unchanged', value });
-    else plan.push({ name, action: overwrite ? 'update' : 'kept', value, ...(existing.version !== undefined && target.provider.capabilities.versions ? { previousVersion: existing.version } : {}) });
+    else if (!overwrite) plan.push({ name, action: 'kept', value });
+    else if (existing.version !== undefined && target.provider.capabilities.versions) plan.push({ name, action: 'update', value, previousVersion: existing.version });
+    else plan.push({ name, action: 'update', value, previous: existing.value });
   }
   return plan;
 }
@@ -119,12 +124,21 @@ async function apply(source: Endpoint, target: Endpoint, plan: readonly Planned[
   const base = { from: source.label, to: target.label, dryRun: false };
   if (writes.length === 0) return { ...base, outcomes: plan.map(({ name, action }) => ({ name, action })), complete: true };
   const id = `${now().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18)}-${randomBytes(3).toString('hex')}`;
+  // Before the first write: the values updates replace where the target keeps no history, so
+  // that rollback can put them back (a value that cannot be kept refuses the whole transfer here).
+  const replaced = writes.flatMap((w) => (w.previous === undefined ? [] : [{ name: w.name, value: w.previous }]));
+  const backupFile = replaced.length > 0 ? writeValueBackup(root, id, target.label, replaced) : undefined;
   const record: TransferRecord = {
     id, kind: request.kind, from: request.from, to: request.to, startedAt: now().toISOString(), status: 'running',
-    ...backupFor(target.provider, writes, root, id),
+    ...(backupFile !== undefined ? { backupFile } : {}),
     entries: writes.map(({ name, action, previousVersion }) => ({ name, action: action as RecordEntry['action'], state: 'pending', ...(previousVersion ? { previousVersion } : {}) })),
   };
-  saveRecord(root, record);
+  try {
+    saveRecord(root, record);
+  } catch (error) {
+    if (backupFile !== undefined) removeValueBackup(backupFile);
+    throw error;
+  }
   const states = new Map<string, TransferOutcome>();
   let outage = false;
   for (const [i, write] of writes.entries()) {
@@ -158,15 +172,7 @@ async function apply(source: Endpoint, target: Endpoint, plan: readonly Planned[
   const complete = outcomes.every((o) => (o.state === undefined || o.state === 'done') && o.verified !== false);
   record.status = record.entries.every((e) => e.state === 'done') ? 'complete' : 'partial';
   saveRecord(root, record);
-  return { ...base, id, outcomes, complete };
-}
-
-/** For a target without versions whose values live in a file, a private copy of that file taken before the first update. */
-function backupFor(provider: Provider, writes: readonly Planned[], root: string, id: string): { backupFile?: string } {
-  if (provider.capabilities.versions || provider.file === undefined || !writes.some((w) => w.action === 'update') || !existsSync(provider.file)) return {};
-  const backupFile = join(recordsDir(root), `${id}.backup`);
-  writeFileAtomic(backupFile, readFileSync(provider.file), { mkdirs: true, exclusive: true });
-  return { backupFile };
+  return { ...base, id, ...(backupFile !== undefined ? { backupFile } : {}), outcomes, complete };
 }
 
 /** What `rollbackTransfer` did per name. */
@@ -176,16 +182,35 @@ export interface RollbackOutcome {
   readonly detail?: string;
 }
 
+/** The result of {@link rollbackTransfer}. */
+export interface RollbackResult {
+  readonly id: string;
+  readonly to: string;
+  readonly outcomes: RollbackOutcome[];
+  /** Nothing the transfer wrote is left to undo. */
+  readonly complete: boolean;
+  /** The backup of replaced values, deleted because the rollback completed. */
+  readonly removedBackup?: string;
+}
+
 /**
  * Undoes the recorded transfer `id` (default: the newest not rolled back): deletes what it
  * created, and puts back the previous value of what it updated (from the target's version
- * history, or from the backup of the target file). Names it never wrote are left alone.
+ * history, or from the backup of replaced values, which is deleted once the rollback is
+ * complete). Names it never wrote are left alone.
  */
-export async function rollbackTransfer(request: { config?: Config; cwd: string; id?: string; access?: AccessOptions }): Promise<{ id: string; to: string; outcomes: RollbackOutcome[]; complete: boolean }> {
+export async function rollbackTransfer(request: { config?: Config; cwd: string; id?: string; access?: AccessOptions }): Promise<RollbackResult> {
   const root = request.config?.root ?? request.cwd;
   const record = loadRecord(root, request.id === undefined ? undefined : request.id);
   const target = await openEndpoint(record.to, request.config, request.cwd, request.access);
-  const backup = record.backupFile !== undefined ? await openProvider('dotenv', { path: record.backupFile }, { cwd: root }) : undefined;
+  const backupFile = record.backupFile;
+  const backup = backupFile !== undefined && existsSync(backupFile) ? await openValueBackup(backupFile, root) : undefined;
+  const earlier = async (entry: RecordEntry): Promise<string> => {
+    if (entry.previousVersion !== undefined) return (await target.provider.get(entry.name, { version: entry.previousVersion })).value;
+    if (backupFile === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `no earlier value of ${entry.name} was kept (this record predates the backup of replaced values)`);
+    if (backup === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `the backup holding the earlier value of ${entry.name}, ${backupFile}, is gone`);
+    return (await backup.get(entry.name)).value;
+  };
   const outcomes: RollbackOutcome[] = [];
   try {
     for (const entry of [...record.entries].reverse()) {
@@ -200,10 +225,8 @@ export async function rollbackTransfer(request: { config?: Config; cwd: string; 
           });
           outcomes.push({ name: entry.name, action: 'deleted' });
         } else {
-          const old = entry.previousVersion !== undefined ? await target.provider.get(entry.name, { version: entry.previousVersion }) : await backup?.get(entry.name);
-          if (old === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `no earlier value of ${entry.name} was kept (the target has no versions and no file to back up)`);
-          await target.provider.set(entry.name, old.value);
-          outcomes.push({ name: entry.name, action: 'restored', ...(entry.previousVersion ? { detail: `from version ${entry.previousVersion}` } : {}) });
+          await target.provider.set(entry.name, await earlier(entry));
+          outcomes.push({ name: entry.name, action: 'restored', detail: entry.previousVersion ? `from version ${entry.previousVersion}` : 'from the backup' });
         }
         entry.state = 'rolled-back';
       } catch (error) {
@@ -212,9 +235,15 @@ export async function rollbackTransfer(request: { config?: Config; cwd: string; 
       saveRecord(root, record);
     }
     const complete = record.entries.every((e) => e.state !== 'done');
-    if (complete) record.status = 'rolled-back';
+    if (complete) {
+      record.status = 'rolled-back';
+      delete record.backupFile;
+    }
     saveRecord(root, record);
-    return { id: record.id, to: target.label, outcomes: outcomes.reverse(), complete };
+    // The replaced values are needed no more once nothing is left to undo; the record no longer
+    // points at them, so a crash before this line leaves only a stray file that nothing reads.
+    if (complete && backupFile !== undefined) removeValueBackup(backupFile);
+    return { id: record.id, to: target.label, outcomes: outcomes.reverse(), complete, ...(complete && backupFile !== undefined ? { removedBackup: backupFile } : {}) };
   } finally {
     await backup?.close();
     await target.provider.close();

@@ -7,8 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { startFakeVault } from '../providers/_fake-vault.js';
 import { assertNoValues, editConfig, sandbox, type Sandbox } from './_harness.js';
 
 const LEGACY = {
@@ -158,5 +160,65 @@ test('bad endpoints and arguments: one line with a code, exit 2, nothing written
     assert.match(noNames.stderr, /--prefix/);
   } finally {
     box.cleanup();
+  }
+});
+
+test('a target without versions (Vault KV v1): the values updates replace are kept in a 0600 backup, rollback restores them and deletes it; a value the backup cannot hold refuses the run before any write', async () => {
+  const fake = await startFakeVault();
+  const kv = fake.mount('secret', 1);
+  const box = await project();
+  try {
+    editConfig(box, (config) => {
+      config.environments.vault = { profile: 'production', provider: 'hashicorp-vault', options: { address: '${env:VAULT_ADDR}', prefix: 'shop/', kvVersion: 1 } };
+    });
+    const env = { VAULT_ADDR: fake.url, VAULT_TOKEN: fake.rootToken };
+    const inVault = (name: string) => kv.v1.get(`shop/${name}`)?.value as string | undefined;
+    const first = await box.run(['migrate', '--from', '.env.legacy', '--to', 'vault'], { env });
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(inVault('API_KEY'), LEGACY.API_KEY);
+    assert.deepEqual(readdirSync(join(box.dir, '.coffer', 'migrations')).filter((f) => f.endsWith('.backup')), [], 'creates alone need no backup');
+
+    const NEW = { API_KEY: 'ak_live_new_Qm2Lr8Vw4Kp7Jn3Hb6Gc1', DB_PASSWORD: 'pg-new-Yx1$Kv5!Wm3#Tn6@Zq8', JWT_SECRET: LEGACY.JWT_SECRET, NEW_TOKEN: 'tok-new-Fd0Se7Zt5x9Qm2Lr8Vw4' };
+    writeFileSync(join(box.dir, '.env.new'), Object.entries(NEW).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
+    const update = await box.run(['migrate', '--from', '.env.new', '--to', 'vault'], { env });
+    assert.equal(update.code, 0, update.stdout + update.stderr);
+    assert.match(update.stdout, /API_KEY\s+update\s+done/);
+    assert.match(update.stdout, /NEW_TOKEN\s+create\s+done/);
+    const id = /Recorded as (\S+);/.exec(update.stdout)?.[1] as string;
+    const backup = join(box.dir, '.coffer', 'migrations', `${id}.backup`);
+    assert.ok(update.stdout.includes(`kept in ${backup} (0600)`), update.stdout);
+    assert.equal(statSync(backup).mode & 0o777, 0o600);
+    assert.deepEqual(parse(readFileSync(backup)), { API_KEY: LEGACY.API_KEY, DB_PASSWORD: LEGACY.DB_PASSWORD }, 'exactly the replaced values');
+    assert.equal(JSON.parse(readFileSync(join(box.dir, '.coffer', 'migrations', `${id}.json`), 'utf8')).backupFile, backup);
+    assertNoValues(update, [...Object.values(LEGACY), ...Object.values(NEW)]);
+    assert.equal(inVault('API_KEY'), NEW.API_KEY);
+
+    const undo = await box.run(['migrate', '--rollback'], { env });
+    assert.equal(undo.code, 0, undo.stdout + undo.stderr);
+    assert.match(undo.stdout, /API_KEY\s+restored\s+\(from the backup\)/);
+    assert.match(undo.stdout, /NEW_TOKEN\s+deleted/);
+    assert.ok(undo.stdout.includes(`Deleted ${backup}`), undo.stdout);
+    assert.equal(inVault('API_KEY'), LEGACY.API_KEY);
+    assert.equal(inVault('DB_PASSWORD'), LEGACY.DB_PASSWORD);
+    assert.equal(inVault('JWT_SECRET'), LEGACY.JWT_SECRET);
+    assert.equal(inVault('NEW_TOKEN'), undefined);
+    assert.equal(existsSync(backup), false, 'the replaced values are gone once rolled back');
+    assertNoValues(undo, [...Object.values(LEGACY), ...Object.values(NEW)]);
+
+    // A carriage return cannot be kept in a dotenv backup: refused before anything is written.
+    const odd = 'odd-value-with-a\rcarriage-return';
+    kv.v1.set('shop/DB_PASSWORD', { value: odd });
+    const before = new Map(kv.v1);
+    const recordsBefore = readdirSync(join(box.dir, '.coffer', 'migrations'));
+    const refused = await box.run(['migrate', '--from', '.env.new', '--to', 'vault'], { env });
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /^coffer: COFFER_E_UNSAFE_VALUE: Nothing was written: .*the current value of DB_PASSWORD cannot be kept there \(.*carriage return.*\)/);
+    assert.equal(refused.stderr.trimEnd().split('\n').length, 1);
+    assert.deepEqual(new Map(kv.v1), before, 'Vault is untouched');
+    assert.deepEqual(readdirSync(join(box.dir, '.coffer', 'migrations')), recordsBefore, 'no record and no backup');
+    assertNoValues(refused, [odd, ...Object.values(NEW)]);
+  } finally {
+    box.cleanup();
+    await fake.close();
   }
 });

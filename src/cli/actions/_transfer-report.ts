@@ -32,4 +32,5 @@ export function printTransfer(verb: string, result: TransferResult): void {
   const skipped = result.outcomes.filter((o) => o.state === 'not-attempted').length;
   print('', `${result.from} -> ${result.to}: ${summary}; ${done} written${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} not attempted` : ''}.`);
   if (result.id !== undefined) print(color.dim(`Recorded as ${result.id}; \`coffer migrate --rollback ${result.id}\` undoes exactly these writes.`));
+  if (result.backupFile !== undefined) print(color.dim(`The values it replaced are kept in ${result.backupFile} (0600) for the rollback, which deletes that file when it completes.`));
 }

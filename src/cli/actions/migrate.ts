@@ -34,6 +34,7 @@ export async function run(options: MigrateCliOptions): Promise<number> {
     else {
       for (const o of result.outcomes) print(`${o.name.padEnd(28)} ${o.action === 'failed' ? color.red('FAILED') : o.action}${o.detail ? `  (${o.detail})` : ''}`);
       print('', result.complete ? `Migration ${result.id} rolled back at ${result.to}.` : `Migration ${result.id} was rolled back only in part; run the rollback again once the failures above are fixed.`);
+      if (result.removedBackup !== undefined) print(color.dim(`Deleted ${result.removedBackup}, the backup of the values it had replaced.`));
     }
     return result.complete ? 0 : 3;
   }
