@@ -6,7 +6,9 @@
  * first write and after each one, so a run that fails or is killed part-way still says what it
  * did. It never holds a value: old values come back from the target's history, or, for a target
  * without versions, from a private backup of the replaced values taken before the first write
- * (see _transfer-backup.ts).
+ * (see _transfer-backup.ts). A write that was under way when the run died (`pending`) or whose
+ * answer was lost (`failed` with a retryable error) may have landed, so rollback treats both as
+ * "maybe written" and checks the target.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,9 +21,26 @@ export interface RecordEntry {
   readonly action: 'create' | 'update';
   /** The target's version before an update, where the target has versions. */
   readonly previousVersion?: string;
-  /** `done` once the write was acknowledged; `failed` with its code; `rolled-back` once undone. */
-  state: 'pending' | 'done' | 'failed' | 'rolled-back';
+  /**
+   * `pending` until the write is answered (a run killed mid-write leaves it so); `done` once it
+   * was acknowledged; `failed` with its code; `not-attempted` when an outage stopped the run
+   * before it; `rolled-back` once undone (or found never to have landed).
+   */
+  state: 'pending' | 'done' | 'failed' | 'not-attempted' | 'rolled-back';
   code?: string;
+  /** On `failed`: the error was retryable (an outage, a lost answer), so the write may have landed. */
+  retryable?: boolean;
+}
+
+/**
+ * Whether rollback has something to undo, or to check, for `entry`: it was written, or it may
+ * have been (a write in flight when the run died, or one whose failure may have come after the
+ * target acted, as when an answer is lost).
+ */
+export function mayHaveWritten(entry: RecordEntry): boolean {
+  // Records written before `retryable` was kept say only the code; an outage was the retryable one.
+  const retryable = entry.retryable ?? entry.code === 'COFFER_E_UNAVAILABLE';
+  return entry.state === 'done' || entry.state === 'pending' || (entry.state === 'failed' && retryable);
 }
 
 /** A transfer's record. */

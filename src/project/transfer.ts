@@ -17,7 +17,7 @@ import type { Provider } from '../providers/types.js';
 import type { AccessOptions } from './_environment.js';
 import { openEndpoint, type Endpoint } from './_endpoint.js';
 import { openValueBackup, removeValueBackup, writeValueBackup } from './_transfer-backup.js';
-import { loadRecord, saveRecord, type RecordEntry, type TransferRecord } from './_transfer-record.js';
+import { loadRecord, mayHaveWritten, saveRecord, type RecordEntry, type TransferRecord } from './_transfer-record.js';
 
 export type { TransferRecord } from './_transfer-record.js';
 
@@ -144,6 +144,7 @@ async function apply(source: Endpoint, target: Endpoint, plan: readonly Planned[
   for (const [i, write] of writes.entries()) {
     const entry = record.entries[i] as RecordEntry;
     if (outage) {
+      entry.state = 'not-attempted';
       states.set(write.name, { name: write.name, action: write.action, state: 'not-attempted' });
       continue;
     }
@@ -156,6 +157,8 @@ async function apply(source: Endpoint, target: Endpoint, plan: readonly Planned[
       entry.state = 'failed';
       entry.code = failure.code;
       outage = isCofferError(error) && error.retryable;
+      // A retryable failure may come after the target acted (a lost answer): rollback checks it.
+      entry.retryable = outage;
       states.set(write.name, { name: write.name, action: write.action, state: 'failed', error: failure });
     }
     saveRecord(root, record);
@@ -214,19 +217,31 @@ export async function rollbackTransfer(request: { config?: Config; cwd: string; 
   const outcomes: RollbackOutcome[] = [];
   try {
     for (const entry of [...record.entries].reverse()) {
-      if (entry.state !== 'done') {
-        outcomes.push({ name: entry.name, action: 'skipped', detail: entry.state === 'rolled-back' ? 'already rolled back' : 'it was never written' });
+      if (!mayHaveWritten(entry)) {
+        const detail = entry.state === 'rolled-back' ? 'already rolled back' : entry.state === 'not-attempted' ? 'it was not attempted' : `its write failed (${entry.code ?? 'an error'})`;
+        outcomes.push({ name: entry.name, action: 'skipped', detail });
         continue;
       }
+      // A write in flight when the run died, or one whose answer was lost, may or may not have
+      // landed: look at the target, and undo it only where it did.
+      const unsure = entry.state !== 'done';
+      const write = `its ${entry.state === 'pending' ? 'unfinished' : 'failed'} write`;
+      const neverLanded = { name: entry.name, action: 'skipped' as const, detail: `${write} had not landed` };
       try {
         if (entry.action === 'create') {
-          await target.provider.delete(entry.name).catch((error: unknown) => {
+          const present = await target.provider.delete(entry.name).then(() => true, (error: unknown) => {
             if (!isCofferError(error, 'COFFER_E_NOT_FOUND')) throw error;
+            return false;
           });
-          outcomes.push({ name: entry.name, action: 'deleted' });
+          outcomes.push(unsure && !present ? neverLanded : { name: entry.name, action: 'deleted', ...(unsure ? { detail: `${write} had landed` } : {}) });
         } else {
-          await target.provider.set(entry.name, await earlier(entry));
-          outcomes.push({ name: entry.name, action: 'restored', detail: entry.previousVersion ? `from version ${entry.previousVersion}` : 'from the backup' });
+          const value = await earlier(entry);
+          const current = unsure ? await readOptional(target.provider, entry.name) : undefined;
+          if (current !== undefined && sameValue(current.value, value)) outcomes.push(neverLanded);
+          else {
+            await target.provider.set(entry.name, value);
+            outcomes.push({ name: entry.name, action: 'restored', detail: `${entry.previousVersion ? `from version ${entry.previousVersion}` : 'from the backup'}${unsure ? `; ${write} had landed` : ''}` });
+          }
         }
         entry.state = 'rolled-back';
       } catch (error) {
@@ -234,7 +249,7 @@ export async function rollbackTransfer(request: { config?: Config; cwd: string; 
       }
       saveRecord(root, record);
     }
-    const complete = record.entries.every((e) => e.state !== 'done');
+    const complete = !record.entries.some(mayHaveWritten);
     if (complete) {
       record.status = 'rolled-back';
       delete record.backupFile;

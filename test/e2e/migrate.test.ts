@@ -7,11 +7,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { startFakeVault } from '../providers/_fake-vault.js';
-import { assertNoValues, editConfig, sandbox, type Sandbox } from './_harness.js';
+import { assertNoValues, BIN, editConfig, sandbox, type Sandbox } from './_harness.js';
 
 const LEGACY = {
   API_KEY: 'ak_live_Zt5x9Qm2Lr8Vw4Kp7Jn3Hb6Gc1Fd0Se',
@@ -217,6 +218,67 @@ test('a target without versions (Vault KV v1): the values updates replace are ke
     assert.deepEqual(new Map(kv.v1), before, 'Vault is untouched');
     assert.deepEqual(readdirSync(join(box.dir, '.coffer', 'migrations')), recordsBefore, 'no record and no backup');
     assertNoValues(refused, [odd, ...Object.values(NEW)]);
+  } finally {
+    box.cleanup();
+    await fake.close();
+  }
+});
+
+test('kill -9 while a write is in flight: the record keeps it pending, and --rollback undoes it where it landed and leaves what never did', async () => {
+  const fake = await startFakeVault();
+  const kv = fake.mount('secret', 1);
+  const box = await project();
+  try {
+    editConfig(box, (config) => {
+      config.environments.vault = { profile: 'production', provider: 'hashicorp-vault', options: { address: '${env:VAULT_ADDR}', prefix: 'shop/', kvVersion: 1 } };
+    });
+    const env = { VAULT_ADDR: fake.url, VAULT_TOKEN: fake.rootToken };
+    const inVault = (name: string) => kv.v1.get(`shop/${name}`)?.value as string | undefined;
+    assert.equal((await box.run(['migrate', '--from', '.env.legacy', '--to', 'vault'], { env })).code, 0);
+    const NEW = { API_KEY: 'ak_live_new_Qm2Lr8Vw4Kp7Jn3Hb6Gc1', DB_PASSWORD: 'pg-new-Yx1$Kv5!Wm3#Tn6@Zq8', NEW_TOKEN: 'tok-new-Fd0Se7Zt5x9Qm2Lr8Vw4' };
+    writeFileSync(join(box.dir, '.env.new'), Object.entries(NEW).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
+
+    // Vault receives the write of DB_PASSWORD but holds its answer until the CLI is killed; then
+    // it applies the write, as a server does with a request it received in full.
+    let reached!: () => void;
+    const arrived = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    fake.beforeAnswer = async (request) => {
+      if (request.method !== 'GET' && request.path === 'secret/shop/DB_PASSWORD') {
+        reached();
+        await held;
+      }
+    };
+    const child = spawn(process.execPath, ['--', BIN, 'migrate', '--from', '.env.new', '--to', 'vault'], {
+      cwd: box.dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', HOME: box.home, ...env }, stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await arrived;
+    child.kill('SIGKILL');
+    await exited;
+    fake.beforeAnswer = undefined;
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(inVault('DB_PASSWORD'), NEW.DB_PASSWORD, 'the write landed although the CLI never heard back');
+    assert.equal(inVault('API_KEY'), NEW.API_KEY);
+    assert.equal(inVault('NEW_TOKEN'), undefined);
+    const file = readdirSync(join(box.dir, '.coffer', 'migrations')).filter((f) => f.endsWith('.json')).sort().pop() as string;
+    const record = JSON.parse(readFileSync(join(box.dir, '.coffer', 'migrations', file), 'utf8'));
+    assert.equal(record.status, 'running');
+    assert.deepEqual(record.entries.map((e: { name: string; state: string }) => [e.name, e.state]), [['API_KEY', 'done'], ['DB_PASSWORD', 'pending'], ['NEW_TOKEN', 'pending']]);
+
+    const undo = await box.run(['migrate', '--rollback'], { env });
+    assert.equal(undo.code, 0, undo.stdout + undo.stderr);
+    assert.match(undo.stdout, /API_KEY\s+restored\s+\(from the backup\)/);
+    assert.match(undo.stdout, /DB_PASSWORD\s+restored\s+\(from the backup; its unfinished write had landed\)/);
+    assert.match(undo.stdout, /NEW_TOKEN\s+skipped\s+\(its unfinished write had not landed\)/);
+    assert.equal(inVault('API_KEY'), LEGACY.API_KEY);
+    assert.equal(inVault('DB_PASSWORD'), LEGACY.DB_PASSWORD);
+    assert.equal(inVault('NEW_TOKEN'), undefined);
+    assertNoValues(undo, [...Object.values(LEGACY), ...Object.values(NEW)]);
+    const after = JSON.parse(readFileSync(join(box.dir, '.coffer', 'migrations', file), 'utf8'));
+    assert.equal(after.status, 'rolled-back');
   } finally {
     box.cleanup();
     await fake.close();
