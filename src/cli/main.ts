@@ -157,7 +157,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('migrate')
     .description('move every secret from one environment, provider or .env file to another, recorded so it can be rolled back')
-    .option('--from <endpoint>', 'source: an environment, `env`, a .env file, or a provider id')
+    .option('--from <endpoint>', 'source: an environment, `env` (the declared secrets, unless --only or --prefix), a .env file, or a provider id')
     .option('--to <endpoint>', 'target: an environment, a .env file, or a provider id')
     .option('--only <names...>', 'move only these secrets')
     .option('--prefix <prefix>', 'move only names starting with this')

@@ -15,7 +15,7 @@ import { CofferError, isCofferError } from '../core/errors.js';
 import type { Config } from '../config/resolve.js';
 import type { Provider } from '../providers/types.js';
 import type { AccessOptions } from './_environment.js';
-import { openEndpoint, type Endpoint } from './_endpoint.js';
+import { openEndpoint, selectFromProcessEnv, type Endpoint } from './_endpoint.js';
 import { openValueBackup, removeValueBackup, writeValueBackup } from './_transfer-backup.js';
 import { loadRecord, mayHaveWritten, saveRecord, type RecordEntry, type TransferRecord } from './_transfer-record.js';
 
@@ -30,7 +30,10 @@ export interface TransferRequest {
   readonly config?: Config;
   /** Where relative files resolve and records go when there is no config. */
   readonly cwd: string;
-  /** Only these names (each must exist at the source). */
+  /**
+   * Only these names (each must exist at the source). With `env` as the source and neither this
+   * nor `prefix`, only the secrets the config declares are taken (without a config: COFFER_E_USAGE).
+   */
   readonly names?: readonly string[];
   /** Only names starting with this. */
   readonly prefix?: string;
@@ -99,7 +102,8 @@ interface Planned {
 }
 
 async function makePlan(source: Endpoint, target: Endpoint, request: TransferRequest): Promise<Planned[]> {
-  const listed = (await source.provider.list()).map((s) => s.name);
+  const all = (await source.provider.list()).map((s) => s.name);
+  const listed = source.kind === 'process' ? selectFromProcessEnv(all, request.config, request.names !== undefined || request.prefix !== undefined) : all;
   const missing = (request.names ?? []).filter((n) => !listed.includes(n));
   if (missing.length > 0) throw new CofferError('COFFER_E_NOT_FOUND', `${source.label} has no ${missing.join(', ')}.`);
   const names = listed.filter((n) => (request.names === undefined || request.names.includes(n)) && (request.prefix === undefined || n.startsWith(request.prefix)));

@@ -284,3 +284,37 @@ test('kill -9 while a write is in flight: the record keeps it pending, and --rol
     await fake.close();
   }
 });
+
+test('--from env takes only the secrets the config declares, never PATH or the operator\'s credentials; without a config it needs --only or --prefix', async () => {
+  const box = await project();
+  try {
+    const vars = { JWT_SECRET: LEGACY.JWT_SECRET, AWS_SECRET_ACCESS_KEY: 'operator-aws-key-Zt5x9Qm2Lr8Vw4Kp', UNDECLARED_TOKEN: 'undeclared-Hq7vN2xR9kL4mT8' };
+    const dry = await box.run(['migrate', '--from', 'env', '--to', 'production', '--dry-run', '--json'], { env: vars });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(JSON.parse(dry.stdout).outcomes.map((o: { name: string; action: string }) => [o.name, o.action]), [['JWT_SECRET', 'create']]);
+    const real = await box.run(['migrate', '--from', 'env', '--to', 'production'], { env: vars });
+    assert.equal(real.code, 0, real.stderr);
+    const listed = (await box.run(['list', '-e', 'production', '--json'])).stdout;
+    assert.deepEqual(JSON.parse(listed).secrets.map((s: { name: string }) => s.name), ['JWT_SECRET']);
+    assertNoValues(real, vars);
+
+    const chosen = await box.run(['migrate', '--from', 'env', '--to', 'production', '--prefix', 'UNDECLARED_', '--dry-run', '--json'], { env: vars });
+    assert.equal(chosen.code, 0, chosen.stderr);
+    assert.deepEqual(JSON.parse(chosen.stdout).outcomes.map((o: { name: string }) => o.name), ['UNDECLARED_TOKEN'], 'an explicit choice is taken as given');
+
+    const bare = sandbox();
+    try {
+      const refused = await bare.run(['migrate', '--from', 'env', '--to', '.env.out'], { env: vars });
+      assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /^coffer: COFFER_E_USAGE: `env` holds every variable of this process .*--only NAME\.\.\. or --prefix P\.\n$/);
+      assert.equal(existsSync(join(bare.dir, '.env.out')), false);
+      const only = await bare.run(['migrate', '--from', 'env', '--to', '.env.out', '--only', 'UNDECLARED_TOKEN'], { env: vars });
+      assert.equal(only.code, 0, only.stderr);
+      assert.deepEqual(parse(readFileSync(join(bare.dir, '.env.out'))), { UNDECLARED_TOKEN: vars.UNDECLARED_TOKEN });
+    } finally {
+      bare.cleanup();
+    }
+  } finally {
+    box.cleanup();
+  }
+});
