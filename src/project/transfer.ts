@@ -54,8 +54,10 @@ export interface TransferOutcome {
   readonly state?: 'done' | 'failed' | 'not-attempted';
   /** Why it failed: code and a value-free message. */
   readonly error?: { readonly code: string; readonly message: string };
-  /** With `validate`: the target reads back the same value. */
+  /** With `validate`: the target reads back the same value (absent when the read itself failed). */
   readonly verified?: boolean;
+  /** With `validate`: the read-back failed (denied, unavailable, not found), so nothing was compared. */
+  readonly readBackError?: { readonly code: string; readonly message: string };
 }
 
 /** The result of a transfer. */
@@ -68,7 +70,7 @@ export interface TransferResult {
   /** Where the values that updates replaced are kept (0600) for rollback, at a target without versions. */
   readonly backupFile?: string;
   readonly outcomes: readonly TransferOutcome[];
-  /** Every planned write happened (and, with validate, read back identical). */
+  /** Every planned write happened (and, with validate, was read back and found identical). */
   readonly complete: boolean;
 }
 
@@ -171,12 +173,17 @@ async function apply(source: Endpoint, target: Endpoint, plan: readonly Planned[
     for (const write of writes) {
       const outcome = states.get(write.name);
       if (outcome?.state !== 'done') continue;
-      const back = await readOptional(target.provider, write.name).catch(() => undefined);
-      states.set(write.name, { ...outcome, verified: back !== undefined && sameValue(back.value, write.value) });
+      // A read that fails compared nothing: it is reported as such, never as a mismatch.
+      try {
+        const back = await target.provider.get(write.name);
+        states.set(write.name, { ...outcome, verified: sameValue(back.value, write.value) });
+      } catch (error) {
+        states.set(write.name, { ...outcome, readBackError: describe(error) });
+      }
     }
   }
   const outcomes = plan.map((p) => states.get(p.name) ?? { name: p.name, action: p.action });
-  const complete = outcomes.every((o) => (o.state === undefined || o.state === 'done') && o.verified !== false);
+  const complete = outcomes.every((o) => (o.state === undefined || o.state === 'done') && o.verified !== false && o.readBackError === undefined);
   record.status = record.entries.every((e) => e.state === 'done') ? 'complete' : 'partial';
   saveRecord(root, record);
   return { ...base, id, ...(backupFile !== undefined ? { backupFile } : {}), outcomes, complete };

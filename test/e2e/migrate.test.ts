@@ -318,3 +318,54 @@ test('--from env takes only the secrets the config declares, never PATH or the o
     box.cleanup();
   }
 });
+
+test('--validate reports a read-back that fails (denied) apart from a value that reads back different, in text and --json', async () => {
+  const fake = await startFakeVault();
+  const kv = fake.mount('secret', 1);
+  const box = await project();
+  try {
+    editConfig(box, (config) => {
+      config.environments.vault = { profile: 'production', provider: 'hashicorp-vault', options: { address: '${env:VAULT_ADDR}', prefix: 'shop/', kvVersion: 1 } };
+    });
+    const env = { VAULT_ADDR: fake.url, VAULT_TOKEN: fake.rootToken };
+    const tampered = 'changed-behind-our-back-Wm3Tn6Yx1';
+    // Once written, DB_PASSWORD may no longer be read (a write-only policy), and JWT_SECRET is
+    // replaced by another writer before it is read back.
+    const arm = () => {
+      const written = new Set<string>();
+      fake.beforeAnswer = (request) => {
+        if (request.method !== 'GET') written.add(request.path);
+        else if (request.path === 'secret/shop/DB_PASSWORD' && written.has(request.path)) {
+          fake.fail({ status: 403, body: { errors: ['1 error occurred:\n\t* permission denied\n\n'] }, match: (r) => r === request });
+        } else if (request.path === 'secret/shop/JWT_SECRET' && written.has(request.path)) kv.v1.set('shop/JWT_SECRET', { value: tampered });
+      };
+    };
+    arm();
+    const text = await box.run(['migrate', '--from', '.env.legacy', '--to', 'vault', '--validate'], { env });
+    assert.equal(text.code, 3, text.stdout + text.stderr);
+    assert.match(text.stdout, /API_KEY\s+create\s+done {2}verified/);
+    assert.match(text.stdout, /DB_PASSWORD\s+create\s+done {2}READ-BACK FAILED COFFER_E_ACCESS_DENIED\n/);
+    assert.match(text.stdout, /JWT_SECRET\s+create\s+done {2}MISMATCH on read-back/);
+    assert.match(text.stdout, /^DB_PASSWORD: reading it back failed: .*denied/m);
+    assert.match(text.stdout, /3 written, 1 mismatched on read-back, 1 could not be read back\./);
+    assertNoValues(text, [...Object.values(LEGACY), tampered]);
+
+    fake.beforeAnswer = undefined;
+    assert.equal((await box.run(['migrate', '--rollback'], { env })).code, 0);
+    arm();
+    const json = await box.run(['migrate', '--from', '.env.legacy', '--to', 'vault', '--validate', '--json'], { env });
+    assert.equal(json.code, 3, json.stdout + json.stderr);
+    const result = JSON.parse(json.stdout) as { complete: boolean; outcomes: { name: string; verified?: boolean; readBackError?: { code: string; message: string } }[] };
+    assert.equal(result.complete, false);
+    const by = Object.fromEntries(result.outcomes.map((o) => [o.name, o]));
+    assert.equal(by.API_KEY?.verified, true);
+    assert.equal(by.DB_PASSWORD?.verified, undefined, 'a failed read is no verdict on the value');
+    assert.equal(by.DB_PASSWORD?.readBackError?.code, 'COFFER_E_ACCESS_DENIED');
+    assert.equal(by.JWT_SECRET?.verified, false);
+    assert.equal(by.JWT_SECRET?.readBackError, undefined);
+    assertNoValues(json, [...Object.values(LEGACY), tampered]);
+  } finally {
+    box.cleanup();
+    await fake.close();
+  }
+});
