@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
+import { startFakeAws } from '../providers/_fake-aws-secrets-manager.js';
 import { startFakeVault } from '../providers/_fake-vault.js';
 import { assertNoValues, BIN, editConfig, sandbox, type Sandbox } from './_harness.js';
 
@@ -364,6 +365,78 @@ test('--validate reports a read-back that fails (denied) apart from a value that
     assert.equal(by.JWT_SECRET?.verified, false);
     assert.equal(by.JWT_SECRET?.readBackError, undefined);
     assertNoValues(json, [...Object.values(LEGACY), tampered]);
+  } finally {
+    box.cleanup();
+    await fake.close();
+  }
+});
+
+test('an AWS outage part-way (500): the report lists done, failed and not attempted, and --rollback undoes the done ones; a lost answer whose write landed is undone too', async () => {
+  const fake = await startFakeAws();
+  const box = await project();
+  const PREFIX = 'shop/prod/';
+  try {
+    editConfig(box, (config) => {
+      config.environments.aws = { profile: 'production', provider: 'aws-secrets-manager', options: { prefix: PREFIX } };
+    });
+    const env = { ...fake.env, AWS_MAX_ATTEMPTS: '1' };
+    const MANY = { ...LEGACY, SESSION_SECRET: 'sess-Kp7Jn3Hb6Gc1Fd0SeZt5x9Qm2Lr8Vw4', WEBHOOK_SECRET: 'whk-Lr8Vw4Kp7Jn3Hb6Gc1Fd0SeZt5x9Qm' };
+    writeFileSync(join(box.dir, '.env.many'), Object.entries(MANY).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
+    const live = () => {
+      const out: Record<string, string> = {};
+      for (const secret of fake.state.secrets.values()) {
+        const current = secret.versions.find((v) => v.labels.includes('AWSCURRENT'));
+        if (secret.deletedAt === undefined && current) out[secret.name.slice(PREFIX.length)] = current.value;
+      }
+      return out;
+    };
+
+    fake.inject({ action: 'PutSecretValue', secret: `${PREFIX}JWT_SECRET`, kind: 'internal', times: 1 });
+    const broken = await box.run(['migrate', '--from', '.env.many', '--to', 'aws', '--json'], { env });
+    assert.equal(broken.code, 3, broken.stdout + broken.stderr);
+    const result = JSON.parse(broken.stdout) as { complete: boolean; id: string; outcomes: { name: string; state: string; error?: { code: string } }[] };
+    assert.equal(result.complete, false);
+    assert.deepEqual(result.outcomes.map((o) => [o.name, o.state, o.error?.code]), [
+      ['API_KEY', 'done', undefined], ['DB_PASSWORD', 'done', undefined], ['JWT_SECRET', 'failed', 'COFFER_E_UNAVAILABLE'],
+      ['SESSION_SECRET', 'not-attempted', undefined], ['WEBHOOK_SECRET', 'not-attempted', undefined],
+    ]);
+    assert.deepEqual(live(), { API_KEY: MANY.API_KEY, DB_PASSWORD: MANY.DB_PASSWORD });
+    assertNoValues(broken, MANY);
+
+    // The same outage in text: what was and was not copied, and the record to roll back.
+    fake.inject({ action: 'PutSecretValue', secret: `${PREFIX}JWT_SECRET`, kind: 'internal', times: 1 });
+    const text = await box.run(['migrate', '--from', '.env.many', '--to', 'aws'], { env });
+    assert.equal(text.code, 3, text.stdout + text.stderr);
+    assert.match(text.stdout, /API_KEY\s+unchanged/);
+    assert.match(text.stdout, /JWT_SECRET\s+create\s+FAILED COFFER_E_UNAVAILABLE/);
+    assert.match(text.stdout, /WEBHOOK_SECRET\s+create\s+not attempted/);
+    assert.match(text.stdout, /0 written, 1 failed, 2 not attempted\./);
+    assertNoValues(text, MANY);
+    const textRecord = /Recorded as (\S+);/.exec(text.stdout)?.[1] as string;
+    const nothingToUndo = await box.run(['migrate', '--rollback', textRecord, '--json'], { env });
+    assert.equal(nothingToUndo.code, 0, nothingToUndo.stdout + nothingToUndo.stderr);
+    assert.deepEqual(JSON.parse(nothingToUndo.stdout).outcomes.map((o: { action: string }) => o.action), ['skipped', 'skipped', 'skipped']);
+
+    const undo = await box.run(['migrate', '--rollback', result.id], { env });
+    assert.equal(undo.code, 0, undo.stdout + undo.stderr);
+    assert.match(undo.stdout, /API_KEY\s+deleted/);
+    assert.match(undo.stdout, /DB_PASSWORD\s+deleted/);
+    assert.match(undo.stdout, /JWT_SECRET\s+skipped\s+\(its failed write had not landed\)/);
+    assert.match(undo.stdout, /SESSION_SECRET\s+skipped\s+\(it was not attempted\)/);
+    assert.deepEqual(live(), {}, 'nothing the run wrote is left');
+
+    // A write that lands but whose answer is lost is a retryable failure too; rollback finds it.
+    fake.inject({ action: 'PutSecretValue', secret: `${PREFIX}JWT_SECRET`, kind: 'lost', times: 1 });
+    const lost = await box.run(['migrate', '--from', '.env.many', '--to', 'aws'], { env });
+    assert.equal(lost.code, 3, lost.stdout + lost.stderr);
+    assert.match(lost.stdout, /JWT_SECRET\s+create\s+FAILED COFFER_E_UNAVAILABLE/);
+    assert.equal(live().JWT_SECRET, MANY.JWT_SECRET, 'the write landed');
+    const undoLost = await box.run(['migrate', '--rollback'], { env });
+    assert.equal(undoLost.code, 0, undoLost.stdout + undoLost.stderr);
+    assert.match(undoLost.stdout, /JWT_SECRET\s+deleted\s+\(its failed write had landed\)/);
+    assert.deepEqual(live(), {});
+    assertNoValues(lost, MANY);
+    assertNoValues(undoLost, MANY);
   } finally {
     box.cleanup();
     await fake.close();
