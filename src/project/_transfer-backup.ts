@@ -25,12 +25,12 @@ export interface ReplacedValue {
 }
 
 /**
- * Writes the backup of transfer `id` holding `replaced` and returns its path; throws
- * COFFER_E_UNSAFE_VALUE (naming the secret, never its value) when one cannot be kept, and
- * COFFER_E_EXISTS/COFFER_E_FILE_WRITE when the file cannot be created. Nothing is written then.
+ * The backup lines for `replaced` (at the endpoint labelled `target`); COFFER_E_UNSAFE_VALUE,
+ * naming the secret and never its value, when one cannot be kept. A dry run calls it alone, so
+ * it refuses what the real run would.
  */
-export function writeValueBackup(root: string, id: string, target: string, replaced: readonly ReplacedValue[]): string {
-  const lines = replaced.map(({ name, value }) => {
+export function formatValueBackup(target: string, replaced: readonly ReplacedValue[]): string[] {
+  return replaced.map(({ name, value }) => {
     try {
       return formatAssignment(name, value);
     } catch (error) {
@@ -44,6 +44,15 @@ export function writeValueBackup(root: string, id: string, target: string, repla
       );
     }
   });
+}
+
+/**
+ * Writes the backup of transfer `id` holding `replaced` and returns its path; throws as
+ * {@link formatValueBackup}, or COFFER_E_EXISTS/COFFER_E_FILE_WRITE when the file cannot be
+ * created. Nothing is written then.
+ */
+export function writeValueBackup(root: string, id: string, target: string, replaced: readonly ReplacedValue[]): string {
+  const lines = formatValueBackup(target, replaced);
   const path = join(recordsDir(root), `${id}.backup`);
   writeFileAtomic(path, `# Values replaced by coffer transfer ${id}, kept for \`coffer migrate --rollback\`; deleted once it is rolled back.\n${lines.join('\n')}\n`, { mkdirs: true, exclusive: true });
   return path;

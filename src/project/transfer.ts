@@ -16,7 +16,7 @@ import type { Config } from '../config/resolve.js';
 import type { Provider } from '../providers/types.js';
 import type { AccessOptions } from './_environment.js';
 import { openEndpoint, selectFromProcessEnv, type Endpoint } from './_endpoint.js';
-import { openValueBackup, removeValueBackup, writeValueBackup } from './_transfer-backup.js';
+import { formatValueBackup, openValueBackup, removeValueBackup, writeValueBackup, type ReplacedValue } from './_transfer-backup.js';
 import { loadRecord, mayHaveWritten, saveRecord, type RecordEntry, type TransferRecord } from './_transfer-record.js';
 
 export type { TransferRecord } from './_transfer-record.js';
@@ -84,6 +84,8 @@ export async function transferSecrets(request: TransferRequest): Promise<Transfe
       if (!target.provider.capabilities.write) throw new CofferError('COFFER_E_UNSUPPORTED', `${target.label} cannot be written to.`);
       if (!target.provider.capabilities.persistent) throw new CofferError('COFFER_E_UNSUPPORTED', `${target.label} does not keep what is written past this process; migrate to an environment, a file or a provider.`);
       const plan = await makePlan(source, target, request);
+      // A dry run refuses what the real run would: a replaced value the backup cannot hold.
+      if (request.dryRun) formatValueBackup(target.label, replacedValues(plan));
       if (request.dryRun) return { from: source.label, to: target.label, dryRun: true, outcomes: plan.map(({ name, action }) => ({ name, action })), complete: true };
       return await apply(source, target, plan, request);
     } finally {
@@ -123,6 +125,11 @@ async function makePlan(source: Endpoint, target: Endpoint, request: TransferReq
   return plan;
 }
 
+/** The values the planned updates replace where the target cannot give them back. */
+function replacedValues(plan: readonly Planned[]): ReplacedValue[] {
+  return plan.flatMap((p) => (p.action === 'update' && p.previous !== undefined ? [{ name: p.name, value: p.previous }] : []));
+}
+
 async function apply(source: Endpoint, target: Endpoint, plan: readonly Planned[], request: TransferRequest): Promise<TransferResult> {
   const writes = plan.filter((p) => p.action === 'create' || p.action === 'update');
   const root = request.config?.root ?? request.cwd;
@@ -132,7 +139,7 @@ async function apply(source: Endpoint, target: Endpoint, plan: readonly Planned[
   const id = `${now().toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18)}-${randomBytes(3).toString('hex')}`;
   // Before the first write: the values updates replace where the target keeps no history, so
   // that rollback can put them back (a value that cannot be kept refuses the whole transfer here).
-  const replaced = writes.flatMap((w) => (w.previous === undefined ? [] : [{ name: w.name, value: w.previous }]));
+  const replaced = replacedValues(writes);
   const backupFile = replaced.length > 0 ? writeValueBackup(root, id, target.label, replaced) : undefined;
   const record: TransferRecord = {
     id, kind: request.kind, from: request.from, to: request.to, startedAt: now().toISOString(), status: 'running',

@@ -212,6 +212,10 @@ test('a target without versions (Vault KV v1): the values updates replace are ke
     kv.v1.set('shop/DB_PASSWORD', { value: odd });
     const before = new Map(kv.v1);
     const recordsBefore = readdirSync(join(box.dir, '.coffer', 'migrations'));
+    const dryRefused = await box.run(['migrate', '--from', '.env.new', '--to', 'vault', '--dry-run'], { env });
+    assert.equal(dryRefused.code, 2, 'a dry run refuses what the real run would');
+    assert.match(dryRefused.stderr, /COFFER_E_UNSAFE_VALUE: .*DB_PASSWORD cannot be kept there/);
+    assertNoValues(dryRefused, [odd]);
     const refused = await box.run(['migrate', '--from', '.env.new', '--to', 'vault'], { env });
     assert.equal(refused.code, 2, refused.stdout + refused.stderr);
     assert.match(refused.stderr, /^coffer: COFFER_E_UNSAFE_VALUE: Nothing was written: .*the current value of DB_PASSWORD cannot be kept there \(.*carriage return.*\)/);
