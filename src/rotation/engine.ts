@@ -9,8 +9,10 @@
  * that was in flight (every rotator step is idempotent) and carries on, or rolls back. The old
  * value is never dropped before the new one is stored, applied and tested: `current` moves only
  * after the test passed. A failed set or test rolls back at once: the target gets the old
- * credential back and `pending` is discarded. A file lock per secret stops a second process
- * from rotating the same secret at the same time.
+ * credential back and `pending` is discarded. A rollback (also `coffer rollback` of a finished
+ * rotation) is journaled as `rolling-back` before the target is touched, so a cut-off rollback
+ * is finished, never mistaken for a finished rotation. A file lock per secret stops a second
+ * process from rotating the same secret at the same time.
  *
  * Values pass between the provider and the rotator only; no value reaches the journal, the
  * audit log, an error or the outcome.
@@ -118,30 +120,31 @@ export class RotationEngine {
   /**
    * Undoes the last rotation of `secret` during its grace period: the target accepts the old
    * credential again and refuses the new one, the old version becomes `current` again, and the
-   * new one keeps no stage. After the grace period the old credential is revoked and this is
-   * refused: rotate again instead.
+   * new one keeps no stage. The journal says `rolling-back` (and which version it restores)
+   * before the target is touched, so a rollback cut off halfway is finished by the next
+   * `coffer rollback` or `coffer rotate` of the secret. An unfinished rotation is rolled back
+   * too. After the grace period the old credential is revoked and this is refused: rotate again
+   * instead.
    */
   async rollback(secret: ResolvedSecret): Promise<RotationOutcome> {
     return this.locked(secret, async (rotator) => {
       const open = readJournal(this.options.root, this.options.environment, secret.name);
-      if (open === undefined) {
-        throw new CofferError('COFFER_E_USAGE', `${secret.name} has no rotation to roll back: its old value was retired at the end of the grace period, or it was never rotated. Rotate it again with \`coffer rotate ${this.options.environment} ${secret.name}\`.`);
+      const none = (why: string) => new CofferError('COFFER_E_USAGE', `${secret.name} has no rotation to roll back: ${why}. Rotate it again with \`coffer rotate ${this.options.environment} ${secret.name}\`.`);
+      if (open === undefined) throw none('its old value was retired at the end of the grace period, or it was never rotated');
+      if (open.phase === 'revoking') {
+        // The old credential may already be revoked at the target, which a rotator's rollback
+        // cannot undo: the retirement is finished instead.
+        await this.retire(open, secret, rotator, {});
+        throw none(`its old value (version ${open.fromVersion}) was being retired, and that has now been finished`);
       }
-      if (open.phase !== 'finished') return this.resume({ ...open, phase: 'rolling-back', reason: open.reason ?? 'rollback asked for' }, secret, rotator, 'rolled-back');
-      const started = Date.now();
-      const subject = this.subject(secret);
-      const values = { current: await this.value(secret.name, open.fromVersion), pending: await this.value(secret.name, open.pendingVersion as string) };
-      this.progress(secret.name, 'rollback');
-      await rotator.rollback(subject, values);
-      await this.stage(() => this.provider.moveStage?.(secret.name, 'current', open.fromVersion));
-      await this.stage(() => this.provider.clearStage?.(secret.name, 'previous'));
-      removeJournal(this.options.root, this.options.environment, secret.name);
-      await this.audit('rotate-rollback', secret.name, `version ${open.pendingVersion ?? '?'} -> ${open.fromVersion}`);
-      return { name: secret.name, status: 'rolled-back', fromVersion: open.pendingVersion as string, toVersion: open.fromVersion, steps: { rollback: Date.now() - started }, notes: [] };
+      const reason = open.reason ?? 'rollback asked for';
+      const journal = this.write({ ...open, phase: 'rolling-back', reason, ...(open.pendingVersion === undefined ? {} : { restore: open.fromVersion }) });
+      const outcome = await this.resume(journal, secret, rotator, 'rolled-back');
+      return { ...outcome, ...(open.pendingVersion === undefined ? {} : { fromVersion: open.pendingVersion, toVersion: open.fromVersion }), notes: open.phase === 'finished' ? [] : outcome.notes };
     });
   }
 
-  private async start(secret: ResolvedSecret, rotator: Rotator, options: RotateOptions, notes: string[]): Promise<RotationOutcome> {
+  private async start(secret: ResolvedSecret, rotator: Rotator, options: RotateOptions, notes: readonly string[]): Promise<RotationOutcome> {
     const current = await this.provider.get(secret.name);
     const fromVersion = current.metadata.version;
     if (fromVersion === undefined) throw new CofferError('COFFER_E_UNSUPPORTED', `${this.provider.id} reported no version for ${secret.name}; rotation needs versions.`);
@@ -265,22 +268,48 @@ export class RotationEngine {
     return { name: secret.name, status: 'retired', fromVersion: journal.fromVersion, ...(journal.pendingVersion ? { toVersion: journal.pendingVersion } : {}), steps, notes };
   }
 
-  /** Rolls an unfinished rotation back, then reports why it failed (or, when resuming, that it was undone). */
+  /**
+   * Rolls a rotation back, then reports why it failed (or, when resuming or asked for, that it
+   * was undone). Runs with the journal at `rolling-back`, and every part is repeatable: the
+   * rotator's rollback is idempotent, and the stages are put back only where they still differ.
+   */
   private async undo(journal: JournalEntry, secret: ResolvedSecret, rotator: Rotator, reason: string, steps: Record<string, number>, status: RotationOutcome['status'], cause?: unknown): Promise<RotationOutcome> {
-    const values = { current: await this.value(secret.name, journal.fromVersion), pending: await this.value(secret.name, journal.pendingVersion as string) };
+    const pendingVersion = journal.pendingVersion as string;
+    const values = { current: await this.value(secret.name, journal.fromVersion), pending: await this.value(secret.name, pendingVersion) };
     this.progress(secret.name, 'rollback');
+    const t0 = Date.now();
     try {
       await rotator.rollback(this.subject(secret), values);
       this.failpoint('after-rollback');
-      await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
+      await this.restoreStages(secret.name, journal.fromVersion, pendingVersion);
     } catch (error) {
-      throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed (${reason}) and rolling back failed too (${isCofferError(error) ? `${error.code}: ${error.message}` : 'error'}): the target may hold the new credential. Nothing was lost: run \`coffer rotate ${this.options.environment} ${secret.name}\` again to finish the rollback.`, { cause: error, details: { name: secret.name, reason } });
+      const why = isCofferError(error) ? `${error.code}: ${error.message}` : 'error';
+      if (journal.restore !== undefined) {
+        throw new CofferError('COFFER_E_ROTATION_FAILED', `Rolling back ${secret.name} to version ${journal.restore} failed (${why}): the target or the stages may be halfway. Nothing was lost: run \`coffer rollback ${this.options.environment} ${secret.name}\` again to finish the rollback.`, { cause: error, details: { name: secret.name, reason } });
+      }
+      throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed (${reason}) and rolling back failed too (${why}): the target may hold the new credential. Nothing was lost: run \`coffer rotate ${this.options.environment} ${secret.name}\` again to finish the rollback.`, { cause: error, details: { name: secret.name, reason } });
     }
+    steps.rollback = Date.now() - t0;
     removeJournal(this.options.root, this.options.environment, secret.name);
-    await this.audit('rotate-rollback', secret.name, reason);
+    await this.audit('rotate-rollback', secret.name, journal.restore !== undefined ? `version ${pendingVersion} -> ${journal.restore}` : reason);
     if (cause === undefined) return { name: secret.name, status, fromVersion: journal.fromVersion, steps, notes: [`rolled back: ${reason}`] };
-    const why = isCofferError(cause) ? `${cause.code}: ${cause.message}` : 'an unexpected error';
-    throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed at the ${reason.split(' ')[0]} step (${why}); rolled back: the target keeps the old credential and the new value was discarded.`, { cause, details: { name: secret.name, reason } });
+    const failure = isCofferError(cause) ? `${cause.code}: ${cause.message}` : 'an unexpected error';
+    throw new CofferError('COFFER_E_ROTATION_FAILED', `Rotating ${secret.name} failed at the ${reason.split(' ')[0]} step (${failure}); rolled back: the target keeps the old credential and the new value was discarded.`, { cause, details: { name: secret.name, reason } });
+  }
+
+  /**
+   * Puts the stages back as before the rotation: `fromVersion` current, the rotation's own
+   * version under no stage. `current` is moved back only while the rotation's version holds it
+   * (a value set by hand since is left alone); each change is made only when still needed, so
+   * a run cut off here repeats it safely.
+   */
+  private async restoreStages(name: string, fromVersion: string, pendingVersion: string): Promise<void> {
+    if ((await this.stageVersion(name, 'current')) === pendingVersion) {
+      await this.stage(() => this.provider.moveStage?.(name, 'current', fromVersion));
+      this.failpoint('after-restore');
+    }
+    if ((await this.stageVersion(name, 'previous')) === pendingVersion) await this.stage(() => this.provider.clearStage?.(name, 'previous'));
+    await this.stage(() => this.provider.clearStage?.(name, 'pending'));
   }
 
   private async locked<T>(secret: ResolvedSecret, work: (rotator: Rotator) => Promise<T>): Promise<T> {
@@ -309,6 +338,16 @@ export class RotationEngine {
 
   private async value(name: string, version: string): Promise<string> {
     return (await this.provider.get(name, { version })).value;
+  }
+
+  /** The version holding `stage`, or undefined when none does. */
+  private async stageVersion(name: string, stage: 'current' | 'previous'): Promise<string | undefined> {
+    try {
+      return (await this.provider.get(name, { stage })).metadata.version;
+    } catch (error) {
+      if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return undefined;
+      throw error;
+    }
   }
 
   private async stage(work: () => Promise<void> | undefined): Promise<void> {

@@ -8,13 +8,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { resolveConfig, type ResolvedSecret } from '../../src/config/resolve.js';
 import { CofferError, isCofferError } from '../../src/core/errors.js';
 import createEnvProvider from '../../src/providers/env.js';
 import createStoreProvider from '../../src/providers/store.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Provider } from '../../src/providers/types.js';
 import { RotationEngine } from '../../src/rotation/engine.js';
 import { journalPath, readJournal, writeJournal } from '../../src/rotation/journal.js';
@@ -49,13 +52,32 @@ function target() {
 
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-engine-'));
-  const provider = createStoreProvider({ environment: 'production' }, { cwd: dir, env: { COFFER_MASTER_KEY: KEY, HOME: dir } });
-  await provider.set(secret.name, 'original-credential-value-0000');
+  const store = createStoreProvider({ environment: 'production' }, { cwd: dir, env: { COFFER_MASTER_KEY: KEY, HOME: dir } });
+  await store.set(secret.name, 'original-credential-value-0000');
   const t = target();
   t.accepted.add('original-credential-value-0000');
+  // The store, whose moveStage fails (as a lost connection or a full disk would) while `failMove` is set.
+  const faults = { failMove: false };
+  const provider: Provider = {
+    ...store,
+    moveStage: async (name, stage, version) => {
+      if (faults.failMove) throw new CofferError('COFFER_E_UNAVAILABLE', 'The store is unavailable.');
+      return store.moveStage?.(name, stage, version);
+    },
+  };
   let now = new Date('2026-06-01T00:00:00.000Z');
   const engine = new RotationEngine({ provider, root: dir, environment: 'production', profile: 'production', rotatorFor: async () => t.rotator, generate: () => 'unused', env: {}, now: () => now });
-  return { dir, provider, engine, t, advance: (ms: number) => (now = new Date(now.getTime() + ms)), cleanup: async () => { await provider.close(); rmSync(dir, { recursive: true, force: true }); } };
+  /** The store's audit entries of `action` (the provider is closed first, so everything is committed). */
+  const audit = async (action: string) => {
+    await store.close();
+    const db = await openSqliteStore({ path: join(dir, '.coffer', 'store.db'), env: { COFFER_MASTER_KEY: KEY, HOME: dir } });
+    try {
+      return db.auditEntries().filter((e) => e.action === action);
+    } finally {
+      db.close();
+    }
+  };
+  return { dir, provider, engine, t, faults, audit, advance: (ms: number) => (now = new Date(now.getTime() + ms)), cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 const stageValue = async (provider: Provider, stage: 'current' | 'previous' | 'pending') => provider.get(secret.name, { stage }).then((r) => r.value, () => undefined);
@@ -176,4 +198,112 @@ test('a run resuming past the test step goes by the overlapping trait the journa
 test('a provider without stages is refused with COFFER_E_UNSUPPORTED', () => {
   const provider = createEnvProvider({}, { env: {} });
   assert.throws(() => new RotationEngine({ provider, root: '/tmp', environment: 'production', profile: 'production', rotatorFor: async () => target().rotator, generate: () => '' }), (e) => isCofferError(e, 'COFFER_E_UNSUPPORTED') && /store or aws-secrets-manager/.test(e.message));
+});
+
+test('a rollback cut off after the target took the old credential back is journaled, and the next run finishes it instead of leaving readers on a refused value', async () => {
+  const s = await setup();
+  try {
+    const rotated = await s.engine.rotate(secret, { graceMs: 60_000 });
+    s.faults.failMove = true;
+    const error = await s.engine.rollback(secret).then(() => assert.fail('should fail'), (e: unknown) => e);
+    assert.ok(isCofferError(error, 'COFFER_E_ROTATION_FAILED'), String(error));
+    assert.match(error.message, /coffer rollback production API_TOKEN/);
+    assert.ok(!error.message.includes('credential-'), 'no value in the error');
+    const journal = readJournal(s.dir, 'production', secret.name);
+    assert.equal(journal?.phase, 'rolling-back', 'the journal says a rollback is under way');
+    assert.equal(journal.restore, rotated.fromVersion, 'and which version it restores');
+    s.faults.failMove = false;
+    const finished = await s.engine.rollback(secret);
+    assert.equal(finished.status, 'rolled-back');
+    assert.deepEqual([finished.fromVersion, finished.toVersion], [rotated.toVersion, rotated.fromVersion]);
+    assert.equal(await stageValue(s.provider, 'current'), 'original-credential-value-0000');
+    assert.equal(await stageValue(s.provider, 'previous'), undefined);
+    assert.equal(await stageValue(s.provider, 'pending'), undefined);
+    assert.deepEqual([...s.t.accepted], ['original-credential-value-0000']);
+    assert.equal(readJournal(s.dir, 'production', secret.name), undefined, 'the rollback ended');
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('a rollback cut off halfway is finished, not retired, by the run after the grace period: the value readers get is the one the target accepts', async () => {
+  const s = await setup();
+  try {
+    await s.engine.rotate(secret, { graceMs: 60_000 });
+    s.faults.failMove = true;
+    await assert.rejects(s.engine.rollback(secret), (e) => isCofferError(e, 'COFFER_E_ROTATION_FAILED'));
+    s.faults.failMove = false;
+    s.advance(61_000);
+    await s.engine.finalize(secret, false);
+    const current = await stageValue(s.provider, 'current');
+    assert.equal(current, 'original-credential-value-0000', 'the rollback was finished');
+    assert.deepEqual([...s.t.accepted], [current], 'the target accepts the current value, and only it');
+    assert.equal(readJournal(s.dir, 'production', secret.name), undefined);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('kill -9 of coffer rollback between the target and the store: the next rollback ends with the old value current and the only one accepted', async () => {
+  const s = await setup();
+  try {
+    await s.engine.rotate(secret, { graceMs: 60_000 });
+    // The rollback runs in a child process over the same project, whose target state lives in a file, and kills itself at the failpoint.
+    const state = join(s.dir, 'accepted.json');
+    writeFileSync(state, JSON.stringify([...s.t.accepted]));
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', rollbackChild(s.dir, state)], { env: { ...process.env, COFFER_FAILPOINT: 'after-rollback' }, encoding: 'utf8' });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+    s.t.accepted.clear();
+    for (const v of JSON.parse(readFileSync(state, 'utf8')) as string[]) s.t.accepted.add(v);
+    assert.deepEqual([...s.t.accepted], ['original-credential-value-0000'], 'killed after the target took the old credential back');
+    assert.match(await stageValue(s.provider, 'current') ?? '', /^new-credential-1/, 'and before current moved');
+    assert.equal(readJournal(s.dir, 'production', secret.name)?.phase, 'rolling-back');
+    assert.equal((await s.engine.rollback(secret)).status, 'rolled-back');
+    assert.equal(await stageValue(s.provider, 'current'), 'original-credential-value-0000');
+    assert.equal(await stageValue(s.provider, 'previous'), undefined);
+    assert.deepEqual([...s.t.accepted], ['original-credential-value-0000']);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+/** A child process rolling back API_TOKEN of the project in `dir`, its target's accepted credentials kept in the file `state`. */
+function rollbackChild(dir: string, state: string): string {
+  const src = (path: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src', path)).href);
+  return `
+    import { readFileSync, writeFileSync } from 'node:fs';
+    import { RotationEngine } from ${src('rotation/engine.ts')};
+    import createStoreProvider from ${src('providers/store.ts')};
+    import { resolveConfig } from ${src('config/resolve.ts')};
+    const dir = ${JSON.stringify(dir)}, state = ${JSON.stringify(state)};
+    const load = () => new Set(JSON.parse(readFileSync(state, 'utf8')));
+    const save = (set) => writeFileSync(state, JSON.stringify([...set]));
+    const rotator = {
+      id: 'scripted', traits: { overlapping: true, external: true },
+      create: async () => { throw new Error('unused'); }, set: async () => undefined, test: async () => undefined,
+      rollback: async (_s, v) => { const a = load(); a.delete(v.pending); a.add(v.current); save(a); },
+      revoke: async (_s, v) => { const a = load(); a.delete(v.previous); save(a); },
+      close: async () => undefined,
+    };
+    const config = resolveConfig({ version: 1, environments: { production: { provider: 'store' } }, secrets: { API_TOKEN: { category: 'token' } } }, '/p/coffer.config.json');
+    const provider = createStoreProvider({ environment: 'production' }, { cwd: dir, env: { COFFER_MASTER_KEY: ${JSON.stringify(KEY)}, HOME: dir } });
+    const engine = new RotationEngine({ provider, root: dir, environment: 'production', profile: 'production', rotatorFor: async () => rotator, generate: () => 'unused', env: process.env });
+    await engine.rollback(config.secrets[0]);
+  `;
+}
+
+test('rollback of a rotation whose old value was being retired finishes the retirement and refuses: a revoked credential is not brought back', async () => {
+  const s = await setup();
+  try {
+    await s.engine.rotate(secret, { graceMs: 60_000 });
+    const open = readJournal(s.dir, 'production', secret.name);
+    writeJournal(s.dir, { ...open!, phase: 'revoking' });
+    await assert.rejects(s.engine.rollback(secret), (e) => isCofferError(e, 'COFFER_E_USAGE') && /was being retired, and that has now been finished/.test(e.message));
+    const current = await stageValue(s.provider, 'current');
+    assert.match(current ?? '', /^new-credential-1-/);
+    assert.deepEqual([...s.t.accepted], [current], 'the target accepts the current value');
+    assert.equal(readJournal(s.dir, 'production', secret.name), undefined);
+  } finally {
+    await s.cleanup();
+  }
 });
