@@ -86,23 +86,35 @@ export class RotationEngine {
   }
 
   /**
-   * Rotates `secret`. An interrupted rotation of it is finished (or rolled back) instead; an
-   * earlier rotation whose grace period is over is retired first; one still in its grace period
-   * is refused (COFFER_E_ROTATION_IN_PROGRESS) unless this rotation is for a compromise.
+   * Rotates `secret`. An interrupted rotation of it is finished (or rolled back) instead, unless
+   * this rotation is for a compromise: then the interrupted rotation finishes with no grace (its
+   * old value revoked at once, as an incident) or rolls back, and a fresh compromised rotation
+   * follows either way. An earlier rotation whose grace period is over is retired first; one
+   * still in its grace period is refused (COFFER_E_ROTATION_IN_PROGRESS) unless this rotation is
+   * for a compromise.
    */
   async rotate(secret: ResolvedSecret, options: RotateOptions): Promise<RotationOutcome> {
     return this.locked(secret, async (rotator) => {
-      const open = readJournal(this.options.root, this.options.environment, secret.name);
+      let open = readJournal(this.options.root, this.options.environment, secret.name);
       const notes: string[] = [];
-      if (open !== undefined && open.phase !== 'finished') return this.resume(open, secret, rotator, 'resumed');
+      if (open !== undefined && open.phase !== 'finished') {
+        if (!options.compromised) return this.resume(open, secret, rotator, 'resumed');
+        // An incident overrides the interrupted run's grace: whatever it was, the credential that
+        // was current when the compromise was declared must stop working now, and say why.
+        const resumed = await this.resume({ ...open, compromised: true, graceMs: 0 }, secret, rotator, 'resumed');
+        notes.push(...resumed.notes);
+        open = readJournal(this.options.root, this.options.environment, secret.name);
+      }
       if (open !== undefined) {
         if (!options.compromised && !this.graceOver(open)) {
           throw new CofferError('COFFER_E_ROTATION_IN_PROGRESS', `${secret.name} was rotated at ${open.updatedAt} and its old value stays valid until ${open.graceUntil ?? 'the grace period ends'}; rotate it again after that, or end the grace period now with \`coffer rotate ${this.options.environment} --finalize ${secret.name}\`.`, { details: { name: secret.name } });
         }
-        await this.retire(open, secret, rotator, {});
-        notes.push(`the previous rotation's old value (version ${open.fromVersion}) was retired first`);
+        // In an incident the old value still in its grace period is cut short as well, and recorded as such.
+        const retired = await this.retire(options.compromised ? { ...open, compromised: true } : open, secret, rotator, {});
+        notes.push(`the previous rotation's old value (version ${open.fromVersion}) was ${options.compromised ? 'revoked at once' : 'retired'} first`, ...retired.notes);
       }
-      return this.start(secret, rotator, options, notes);
+      const outcome = await this.start(secret, rotator, options, notes);
+      return { ...outcome, notes: [...new Set(outcome.notes)] };
     });
   }
 

@@ -292,6 +292,40 @@ function rollbackChild(dir: string, state: string): string {
   `;
 }
 
+/** Leaves the journal and stages of a rotation cut off at `phase`, its new value stored (and set at the target from `set` on). */
+async function interrupted(s: Awaited<ReturnType<typeof setup>>, phase: 'set' | 'rolling-back') {
+  const fromVersion = (await s.provider.get(secret.name)).metadata.version as string;
+  const pendingVersion = (await s.provider.putPending?.(secret.name, 'new-credential-of-the-killed-run', { token: 'token-1', metadata: {} })) as string;
+  s.t.accepted.add('new-credential-of-the-killed-run');
+  const at = '2026-06-01T00:00:00.000Z';
+  writeJournal(s.dir, { format: 1, token: 'token-1', environment: 'production', name: secret.name, rotator: 'scripted', phase, fromVersion, pendingVersion, graceMs: 3_600_000, compromised: false, startedAt: at, updatedAt: at, ...(phase === 'rolling-back' ? { reason: 'test failed: COFFER_E_UNAVAILABLE' } : {}) });
+  return { fromVersion, pendingVersion };
+}
+
+for (const phase of ['set', 'rolling-back'] as const) {
+  test(`--compromised with a rotation cut off at "${phase}": the compromised credential is revoked at once, a fresh value is current, and the incident is in the audit log`, async () => {
+    const s = await setup();
+    try {
+      const { fromVersion } = await interrupted(s, phase);
+      const outcome = await s.engine.rotate(secret, { graceMs: 3_600_000, compromised: true });
+      assert.equal(outcome.status, 'rotated');
+      assert.equal(outcome.graceUntil, undefined, 'no grace period');
+      assert.match(outcome.notes.join(' '), new RegExp(`an interrupted rotation|rolled back`));
+      assert.ok(outcome.notes.includes('incident recorded in the audit log'));
+      const current = await stageValue(s.provider, 'current');
+      assert.match(current ?? '', /^new-credential-1-/, 'a value made after the incident was declared');
+      assert.deepEqual([...s.t.accepted], [current], 'the compromised credential and the interrupted run\'s value are refused');
+      assert.equal(await stageValue(s.provider, 'previous'), undefined);
+      assert.equal(await stageValue(s.provider, 'pending'), undefined);
+      assert.equal(readJournal(s.dir, 'production', secret.name), undefined, 'nothing is left open');
+      const incidents = await s.audit('incident');
+      assert.ok(incidents.some((e) => e.name === secret.name && e.detail === `compromised: version ${fromVersion} revoked at once, no grace period`), JSON.stringify(incidents.map((e) => e.detail)));
+    } finally {
+      await s.cleanup();
+    }
+  });
+}
+
 test('rollback of a rotation whose old value was being retired finishes the retirement and refuses: a revoked credential is not brought back', async () => {
   const s = await setup();
   try {
