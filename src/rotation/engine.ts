@@ -86,22 +86,34 @@ export class RotationEngine {
   }
 
   /**
-   * Rotates `secret`. An interrupted rotation of it is finished (or rolled back) instead, unless
-   * this rotation is for a compromise: then the interrupted rotation finishes with no grace (its
-   * old value revoked at once, as an incident) or rolls back, and a fresh compromised rotation
-   * follows either way. An earlier rotation whose grace period is over is retired first; one
-   * still in its grace period is refused (COFFER_E_ROTATION_IN_PROGRESS) unless this rotation is
-   * for a compromise.
+   * Rotates `secret`. An interrupted rotation of it is finished or rolled back first. When it was
+   * rolled back, the rotation asked for then runs; when it was finished, its new value is current
+   * and the run ends there (the outcome says `resumed` and no second rotation was started). With
+   * `compromised`, the interrupted rotation finishes with no grace (its old value revoked at once,
+   * as an incident) or rolls back, and a fresh compromised rotation follows either way. An earlier
+   * rotation whose grace period is over (or whose retirement after it was cut off) is retired
+   * first; one still in its grace period is refused (COFFER_E_ROTATION_IN_PROGRESS) unless this
+   * rotation is for a compromise.
    */
   async rotate(secret: ResolvedSecret, options: RotateOptions): Promise<RotationOutcome> {
     return this.locked(secret, async (rotator) => {
       let open = readJournal(this.options.root, this.options.environment, secret.name);
       const notes: string[] = [];
-      if (open !== undefined && open.phase !== 'finished') {
-        if (!options.compromised) return this.resume(open, secret, rotator, 'resumed');
+      if (open?.phase === 'revoking' && open.graceMs > 0) {
+        // An earlier rotation was cut off while retiring its old value at the end of its grace
+        // period: as when the grace is over, the retirement is finished and the rotation asked
+        // for runs. (With no grace, the retirement was part of the interrupted rotation itself,
+        // which is resumed below like any other.)
+        const retired = await this.retire(options.compromised ? { ...open, compromised: true } : open, secret, rotator, {});
+        notes.push(`the retirement of the previous rotation's old value (version ${open.fromVersion}), cut off, was finished first`, ...retired.notes);
+        open = undefined;
+      } else if (open !== undefined && open.phase !== 'finished') {
         // An incident overrides the interrupted run's grace: whatever it was, the credential that
         // was current when the compromise was declared must stop working now, and say why.
-        const resumed = await this.resume({ ...open, compromised: true, graceMs: 0 }, secret, rotator, 'resumed');
+        const resumed = await this.resume(options.compromised ? { ...open, compromised: true, graceMs: 0 } : open, secret, rotator, 'resumed');
+        if (resumed.status !== 'rolled-back' && !options.compromised) {
+          return { ...resumed, notes: [...resumed.notes, `the rotation asked for was not started: finishing the interrupted one made a new value current${resumed.graceUntil ? ` (the old one stays valid until ${resumed.graceUntil})` : ''}`] };
+        }
         notes.push(...resumed.notes);
         open = readJournal(this.options.root, this.options.environment, secret.name);
       }

@@ -126,19 +126,23 @@ for (const failing of ['set', 'test'] as const) {
   });
 }
 
-test('when rolling back fails too, the journal stays and the next run finishes the rollback', async () => {
+test('when rolling back fails too, the journal stays and the next run finishes the rollback, then makes the rotation it was asked for', async () => {
   const s = await setup();
   try {
     s.t.failing.add('test');
     s.t.failing.add('rollback');
-    await assert.rejects(s.engine.rotate(secret, { graceMs: 0 }), (e) => isCofferError(e, 'COFFER_E_ROTATION_FAILED') && /rolling back failed too/.test(e.message));
+    await assert.rejects(s.engine.rotate(secret, { graceMs: 60_000 }), (e) => isCofferError(e, 'COFFER_E_ROTATION_FAILED') && /rolling back failed too/.test(e.message));
     assert.equal(readJournal(s.dir, 'production', secret.name)?.phase, 'rolling-back');
     assert.equal(await stageValue(s.provider, 'current'), 'original-credential-value-0000', 'current never moved');
     s.t.failing.clear();
-    const outcome = await s.engine.rotate(secret, { graceMs: 0 });
-    assert.equal(outcome.status, 'rolled-back');
+    const outcome = await s.engine.rotate(secret, { graceMs: 60_000 });
+    assert.equal(outcome.status, 'rotated');
+    assert.match(outcome.notes.join(' '), /rolled back: test failed/, 'the report says the interrupted rotation was rolled back');
+    assert.equal(s.t.calls.filter((c) => c === 'rollback').length, 2, 'the rollback was repeated once');
     assert.equal(await stageValue(s.provider, 'pending'), undefined);
-    assert.deepEqual([...s.t.accepted], ['original-credential-value-0000']);
+    assert.equal(await stageValue(s.provider, 'current'), 'new-credential-2-' + 'x'.repeat(40), 'a new value, not the one rolled back');
+    assert.equal(await stageValue(s.provider, 'previous'), 'original-credential-value-0000');
+    assert.deepEqual([...s.t.accepted].sort(), ['new-credential-2-' + 'x'.repeat(40), 'original-credential-value-0000']);
   } finally {
     await s.cleanup();
   }
@@ -187,6 +191,7 @@ test('a run resuming past the test step goes by the overlapping trait the journa
     assert.equal(outcome.status, 'resumed');
     assert.equal(outcome.graceUntil, undefined, 'no grace for an old credential the target already refuses');
     assert.match(outcome.notes.join(' '), /one credential at a time/);
+    assert.match(outcome.notes.join(' '), /the rotation asked for was not started: finishing the interrupted one made a new value current/, 'the report says no second rotation ran');
     assert.equal(await stageValue(s.provider, 'current'), 'new-credential-from-the-killed-run');
     assert.equal(await stageValue(s.provider, 'previous'), undefined);
     assert.equal(readJournal(s.dir, 'production', secret.name), undefined, 'the rotation ended');
@@ -326,6 +331,23 @@ for (const phase of ['set', 'rolling-back'] as const) {
   });
 }
 
+test('a rotation cut off before its new value was stored is discarded, then the rotation asked for runs', async () => {
+  const s = await setup();
+  try {
+    const fromVersion = (await s.provider.get(secret.name)).metadata.version as string;
+    const at = '2026-06-01T00:00:00.000Z';
+    writeJournal(s.dir, { format: 1, token: 'token-1', environment: 'production', name: secret.name, rotator: 'scripted', phase: 'creating', fromVersion, graceMs: 3_600_000, compromised: false, startedAt: at, updatedAt: at });
+    const outcome = await s.engine.rotate(secret, { graceMs: 60_000 });
+    assert.equal(outcome.status, 'rotated');
+    assert.equal(outcome.graceUntil, '2026-06-01T00:01:00.000Z', 'with the grace period of this run');
+    assert.match(outcome.notes.join(' '), /had not stored its new value yet/);
+    assert.match(await stageValue(s.provider, 'current') ?? '', /^new-credential-1-/);
+    assert.equal(await stageValue(s.provider, 'previous'), 'original-credential-value-0000');
+  } finally {
+    await s.cleanup();
+  }
+});
+
 test('rollback of a rotation whose old value was being retired finishes the retirement and refuses: a revoked credential is not brought back', async () => {
   const s = await setup();
   try {
@@ -337,6 +359,23 @@ test('rollback of a rotation whose old value was being retired finishes the reti
     assert.match(current ?? '', /^new-credential-1-/);
     assert.deepEqual([...s.t.accepted], [current], 'the target accepts the current value');
     assert.equal(readJournal(s.dir, 'production', secret.name), undefined);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('a rotation whose retirement of the old value was cut off: the next rotate finishes the retirement, then makes the rotation asked for', async () => {
+  const s = await setup();
+  try {
+    await s.engine.rotate(secret, { graceMs: 60_000 });
+    writeJournal(s.dir, { ...readJournal(s.dir, 'production', secret.name)!, phase: 'revoking' });
+    const outcome = await s.engine.rotate(secret, { graceMs: 60_000 });
+    assert.equal(outcome.status, 'rotated');
+    assert.match(outcome.notes.join(' '), /retirement of the previous rotation's old value .* was finished first/);
+    const [current, previous] = [await stageValue(s.provider, 'current'), await stageValue(s.provider, 'previous')];
+    assert.match(current ?? '', /^new-credential-2-/);
+    assert.match(previous ?? '', /^new-credential-1-/);
+    assert.deepEqual([...s.t.accepted].sort(), [previous, current].sort(), 'the original credential was revoked');
   } finally {
     await s.cleanup();
   }
