@@ -12,7 +12,10 @@
  * credential back and `pending` is discarded. A rollback (also `coffer rollback` of a finished
  * rotation) is journaled as `rolling-back` before the target is touched, so a cut-off rollback
  * is finished, never mistaken for a finished rotation. A file lock per secret stops a second
- * process from rotating the same secret at the same time.
+ * process from rotating the same secret at the same time. The journal and the lock are per
+ * project directory, while a provider such as AWS is shared: a `pending` value no journal here
+ * knows of is rolled back at the target before it is discarded (docs/rotation.md says to rotate
+ * a secret from one place).
  *
  * Values pass between the provider and the rotator only; no value reaches the journal, the
  * audit log, an error or the outcome.
@@ -22,7 +25,7 @@ import { rotationDeadline } from '../core/categories.js';
 import { CofferError, isCofferError } from '../core/errors.js';
 import type { ResolvedSecret } from '../config/resolve.js';
 import { withFileLock } from '../io/file-lock.js';
-import type { Provider } from '../providers/types.js';
+import type { Provider, SecretRecord } from '../providers/types.js';
 import { runHealthCheck } from './health-check.js';
 import { ensureJournalDir, journalPath, readJournal, removeJournal, writeJournal, type JournalEntry, type RotationPhase } from './journal.js';
 import type { RotationSubject, Rotator, RotationValues } from './types.js';
@@ -175,10 +178,12 @@ export class RotationEngine {
     const at = this.now().toISOString();
     const compromised = options.compromised === true;
     const graceMs = compromised ? 0 : options.graceMs;
-    // Anything left under `pending` belongs to no journal (a crash before the journal said
-    // otherwise): it was never applied, so it is discarded. This comes before the journal is
-    // written, so a provider that will not write this secret (a property of a JSON secret in
-    // AWS) refuses here and leaves no rotation open behind it.
+    // Anything left under `pending` belongs to no journal here: the target is put back on
+    // `current`, then it is discarded (discardOrphan). This comes before the journal is written,
+    // so a provider that will not write this secret (a property of a JSON secret in AWS) refuses
+    // here and leaves no rotation open behind it.
+    const orphan = await this.discardOrphan(secret, rotator, current);
+    const before = orphan === undefined ? notes : [...notes, orphan];
     await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
     let journal = this.write({ format: 1, token: randomUUID(), environment: this.options.environment, name: secret.name, rotator: rotator.id, phase: 'creating', fromVersion, graceMs, compromised, startedAt: at, updatedAt: at });
     const steps: Record<string, number> = {};
@@ -199,7 +204,7 @@ export class RotationEngine {
     this.failpoint('after-create');
     journal = this.write({ ...journal, phase: 'created', pendingVersion });
     const outcome = await this.advance(journal, secret, rotator, steps);
-    return { ...outcome, notes: [...notes, ...outcome.notes] };
+    return { ...outcome, notes: [...before, ...outcome.notes] };
   }
 
   /** Carries an interrupted rotation on from where its journal says it stopped. */
@@ -334,6 +339,37 @@ export class RotationEngine {
     }
     if ((await this.stageVersion(name, 'previous')) === pendingVersion) await this.stage(() => this.provider.clearStage?.(name, 'previous'));
     await this.stage(() => this.provider.clearStage?.(name, 'pending'));
+  }
+
+  /**
+   * Discards a `pending` value that no journal here accounts for, before a new rotation: one
+   * left by another machine or checkout sharing the provider (the journal and the lock are per
+   * project directory), by a lost `.coffer` directory, or by another tool. That run may have set
+   * it at the target already, and a target that accepts one credential at a time (a single
+   * PostgreSQL role, Redis requirepass) then accepts it alone; so the rotator first puts the
+   * target back on `current` (idempotent, and harmless when set never ran), and only then is
+   * `pending` cleared. Returns a value-free note, or undefined when no other value was pending.
+   */
+  private async discardOrphan(secret: ResolvedSecret, rotator: Rotator, current: SecretRecord): Promise<string | undefined> {
+    let orphan: SecretRecord;
+    try {
+      orphan = await this.provider.get(secret.name, { stage: 'pending' });
+    } catch (error) {
+      if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return undefined;
+      throw error;
+    }
+    const version = orphan.metadata.version ?? '?';
+    // A pending label left on the current version (a finish whose answer was lost) is no other credential.
+    if (version === current.metadata.version) return undefined;
+    this.progress(secret.name, 'rollback');
+    try {
+      await rotator.rollback(this.subject(secret), { current: current.value, pending: orphan.value });
+    } catch (error) {
+      throw new CofferError('COFFER_E_ROTATION_FAILED', `${secret.name} has a value left pending (version ${version}) by a rotation this project has no journal of (run from another machine or checkout, or its .coffer directory was lost); putting the target back on the current credential before discarding it failed (${isCofferError(error) ? `${error.code}: ${error.message}` : 'error'}). The pending value was kept: run the rotation again once the target answers.`, { cause: error, details: { name: secret.name } });
+    }
+    await this.stage(() => this.provider.clearStage?.(secret.name, 'pending'));
+    await this.audit('rotate-rollback', secret.name, `version ${version} was pending with no journal here; the target was put back on version ${current.metadata.version ?? '?'} and it was discarded`);
+    return `a value left pending (version ${version}) by a rotation with no journal here was rolled back at the target and discarded`;
   }
 
   private async locked<T>(secret: ResolvedSecret, work: (rotator: Rotator) => Promise<T>): Promise<T> {

@@ -5,10 +5,18 @@
  * grace period ends on time and not before; the old value is never dropped before the new one
  * is current; no value reaches an error or the outcome; a run resuming past the test step keeps
  * the overlapping trait recorded then; a provider without stages is refused.
+ *
+ * Recovery: a `coffer rollback` cut off between the target and the store (a failing moveStage, a
+ * real kill -9 in a child process) is journaled and finished by the next run; `--compromised`
+ * with an interrupted rotation revokes the compromised credential and records the incident; a
+ * run after a rolled-back interruption makes the rotation asked for; a `pending` value no
+ * journal here knows of (another machine's, on the store and on AWS) is rolled back at the
+ * target before it is discarded.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +30,7 @@ import type { Provider } from '../../src/providers/types.js';
 import { RotationEngine } from '../../src/rotation/engine.js';
 import { journalPath, readJournal, writeJournal } from '../../src/rotation/journal.js';
 import type { Rotator } from '../../src/rotation/types.js';
+import { serviceHooks, withAwsRotation } from './_aws-rotation.js';
 
 const KEY = 'beef'.repeat(16);
 const config = resolveConfig({ version: 1, environments: { production: { provider: 'store' } }, secrets: { API_TOKEN: { category: 'token' } } }, '/p/coffer.config.json');
@@ -348,6 +357,43 @@ test('a rotation cut off before its new value was stored is discarded, then the 
   }
 });
 
+test('a value left pending with no journal here (another machine\'s cut-off rotation) is rolled back at the target before it is discarded', async () => {
+  const s = await setup();
+  try {
+    // Another machine set the value at a target that accepts one credential at a time, then died.
+    await s.provider.putPending?.(secret.name, 'credential-of-another-machine', { token: 'token-elsewhere', metadata: {} });
+    s.t.accepted.clear();
+    s.t.accepted.add('credential-of-another-machine');
+    const outcome = await s.engine.rotate(secret, { graceMs: 60_000 });
+    assert.equal(outcome.status, 'rotated');
+    assert.deepEqual(s.t.calls, ['rollback', 'set', 'test'], 'the target was put back on current before anything else');
+    assert.match(outcome.notes.join(' '), /left pending .* with no journal here was rolled back at the target and discarded/);
+    const current = await stageValue(s.provider, 'current');
+    assert.deepEqual([...s.t.accepted].sort(), [current, 'original-credential-value-0000'].sort(), 'the old value works through its grace period; the orphan does not');
+    assert.equal(await stageValue(s.provider, 'pending'), undefined);
+    assert.ok((await s.audit('rotate-rollback')).some((e) => /pending with no journal here/.test(e.detail ?? '')));
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('when the target cannot be put back on current, the orphan pending value is kept and no rotation starts', async () => {
+  const s = await setup();
+  try {
+    await s.provider.putPending?.(secret.name, 'credential-of-another-machine', { token: 'token-elsewhere', metadata: {} });
+    s.t.failing.add('rollback');
+    const error = await s.engine.rotate(secret, { graceMs: 60_000 }).then(() => assert.fail('should fail'), (e: unknown) => e);
+    assert.ok(isCofferError(error, 'COFFER_E_ROTATION_FAILED'), String(error));
+    assert.match(error.message, /no journal of .*putting the target back on the current credential before discarding it failed \(COFFER_E_UNAVAILABLE/);
+    assert.ok(!error.message.includes('credential-'), 'no value in the error');
+    assert.equal(await stageValue(s.provider, 'pending'), 'credential-of-another-machine', 'kept for the next run');
+    assert.deepEqual(s.t.calls, ['rollback']);
+    assert.equal(readJournal(s.dir, 'production', secret.name), undefined, 'no rotation was started');
+  } finally {
+    await s.cleanup();
+  }
+});
+
 test('rollback of a rotation whose old value was being retired finishes the retirement and refuses: a revoked credential is not brought back', async () => {
   const s = await setup();
   try {
@@ -380,3 +426,20 @@ test('a rotation whose retirement of the old value was cut off: the next rotate 
     await s.cleanup();
   }
 });
+
+test('on aws-secrets-manager, a run with no journal of the AWSPENDING key another machine registered at the service withdraws it before discarding it', () => withAwsRotation((dir) => ({ SERVICE_API_KEY: { category: 'api_key', rotation: { rotator: 'api-key', options: serviceHooks(dir) } } }), async (p) => {
+  const name = 'SERVICE_API_KEY';
+  const old = 'sk_live_original_'.padEnd(64, 'k');
+  await p.provider.set(name, old);
+  p.accept(old);
+  // The other machine stored its new key as AWSPENDING and registered it (set), then died; its journal died with it.
+  const elsewhere = 'sk_live_other_machine_'.padEnd(64, 'k');
+  await p.provider.putPending?.(name, elsewhere, { token: randomUUID(), metadata: {} });
+  p.accept(elsewhere);
+  const outcome = await p.engine.rotate(p.secret(name), { graceMs: 3_600_000 });
+  assert.equal(outcome.status, 'rotated');
+  const fresh = (await p.provider.get(name)).value;
+  assert.deepEqual(p.accepted().sort(), [old, fresh].sort(), 'the old key works through its grace period; the other machine\'s key is withdrawn');
+  assert.equal(p.holder(name, 'AWSPENDING'), undefined);
+  assert.equal((await p.provider.get(name, { stage: 'previous' })).value, old);
+}));
