@@ -51,6 +51,12 @@ export interface JournalEntry {
   readonly graceUntil?: string;
   /** Why the rotation is being rolled back (a code and the failed step), value-free. */
   readonly reason?: string;
+  /**
+   * The version a rollback makes current again, written with `rolling-back` before the target
+   * is touched when a rotation that may have finished (`coffer rollback`) is undone: the run
+   * that finds it puts the target back on this version and moves `current` back to it.
+   */
+  readonly restore?: string;
 }
 
 /** The journal directory of one environment. */
