@@ -16,6 +16,7 @@ import { CofferError, isCofferError } from '../core/errors.js';
 import { loadOptionalPackage } from '../io/optional-package.js';
 import { crc32c } from './_crc32c.js';
 import { gcpError } from './_gcp-errors.js';
+import { writeAll, type GcpWriteApi } from './_gcp-writes.js';
 import type { GetOptions, ProviderFactory, SecretListing, SecretRecord, SecretWrite } from './types.js';
 
 const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
@@ -58,6 +59,7 @@ export interface GcpClientLike {
   addSecretVersion(request: object, options?: object): Promise<[{ name?: string | null }, ...unknown[]]>;
   createSecret(request: object, options?: object): Promise<unknown>;
   deleteSecret(request: object, options?: object): Promise<unknown>;
+  getSecret(request: object, options?: object): Promise<[{ name?: string | null }, ...unknown[]]>;
   listSecrets(request: object, options?: object): Promise<[{ name?: string | null }[], ...unknown[]]>;
   listSecretVersions(request: object, options?: object): Promise<[{ name?: string | null; createTime?: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | null; state?: number | string | null }[], ...unknown[]]>;
   disableSecretVersion(request: object, options?: object): Promise<unknown>;
@@ -120,29 +122,40 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
     }
     return { value: data.toString('utf8'), version: versionOf(response.name) };
   });
+  /** Adds a version (creating the secret first if it does not exist); returns the version number. */
   const add = (name: string, value: string) => call(`write of ${name}`, name, async (c) => {
     const data = Buffer.from(value, 'utf8');
     const request = { parent: secretPath(name), payload: { data, dataCrc32c: crc32c(data) } };
     try {
-      await c.addSecretVersion(request, callOptions);
+      return versionOf((await c.addSecretVersion(request, callOptions))[0].name);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 5) throw error;
       // The secret does not exist yet: create it (a concurrent creator is fine), then add the version.
       await c.createSecret({ parent: `projects/${project}`, secretId: secretId(name), secret: { replication: { automatic: {} }, labels: options.labels ?? { 'managed-by': 'coffer' } } }, callOptions).catch((e: unknown) => {
         if ((e as { code?: unknown }).code !== 6) throw e;
       });
-      await c.addSecretVersion(request, callOptions);
+      return versionOf((await c.addSecretVersion(request, callOptions))[0].name);
     }
   });
-  const exists = async (name: string) => read(name, 'latest').then((r) => r.value, (error: unknown) => {
-    if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return undefined;
-    throw error;
+  const remove = (name: string) => call(`delete of ${name}`, name, async (c) => {
+    await c.deleteSecret({ name: secretPath(name) }, callOptions);
   });
+  const listVersions = (name: string) => call(`versions of ${name}`, name, async (c) => (await c.listSecretVersions({ parent: secretPath(name) }, callOptions))[0]);
   const versionCall = (verb: 'disable' | 'enable' | 'destroy', name: string, version: string) => call(`${verb} of version ${version} of ${name}`, name, async (c) => {
     if (!/^\d+$/.test(version)) throw new CofferError('COFFER_E_USAGE', `"${version}" is not a version number of ${name}.`);
     const request = { name: `${secretPath(name)}/versions/${version}` };
     await (verb === 'disable' ? c.disableSecretVersion(request, callOptions) : verb === 'enable' ? c.enableSecretVersion(request, callOptions) : c.destroySecretVersion(request, callOptions));
   });
+  const writeApi: GcpWriteApi = {
+    readLatest: async (name: string) => (await read(name, 'latest')).value,
+    exists: (name: string) => call(`check of ${name}`, name, (c) => c.getSecret({ name: secretPath(name) }, callOptions)).then(() => true, (error: unknown) => {
+      if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return false;
+      throw error;
+    }),
+    add, remove,
+    disable: (name: string, version: string) => versionCall('disable', name, version),
+    hasVersions: async (name: string) => (await listVersions(name)).length > 0,
+  };
 
   return {
     id: 'gcp-secret-manager' as const,
@@ -166,31 +179,21 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
     async set(name: string, value: string): Promise<void> {
       await add(name, value);
     },
-    /** Writes in order; on a failure, what was written is undone (new secrets deleted, earlier values written back) before the error is thrown. */
+    /**
+     * Writes in order; on a failure, what was written is undone before the error is thrown: new
+     * secrets deleted, replaced values written back, and a version added over an unreadable
+     * latest one disabled (see _gcp-writes.ts). The error says which undo failed, if any.
+     */
     async setMany(writes: readonly SecretWrite[]): Promise<void> {
       for (const w of writes) secretId(w.name);
-      const before = new Map<string, string | undefined>();
-      const done: string[] = [];
-      try {
-        for (const w of writes) {
-          before.set(w.name, await exists(w.name));
-          await add(w.name, w.value);
-          done.push(w.name);
-        }
-      } catch (error) {
-        for (const name of done.reverse()) {
-          const old = before.get(name);
-          await (old === undefined ? call(`delete of ${name}`, name, (c) => c.deleteSecret({ name: secretPath(name) }, callOptions)) : add(name, old)).catch(() => undefined);
-        }
-        throw error;
-      }
+      await writeAll(writeApi, writes);
     },
     async delete(name: string): Promise<void> {
-      await call(`delete of ${name}`, name, (c) => c.deleteSecret({ name: secretPath(name) }, callOptions));
+      await remove(name);
     },
     /** Enabled versions, newest first (disabled and destroyed ones cannot be read). */
     async versions(name: string): Promise<SecretListing[]> {
-      const versions = await call(`versions of ${name}`, name, async (c) => (await c.listSecretVersions({ parent: secretPath(name) }, callOptions))[0]);
+      const versions = await listVersions(name);
       return versions
         .filter((v) => v.state === 1 || v.state === 'ENABLED')
         .map((v) => ({ name, metadata: { version: versionOf(v.name) ?? '', ...(v.createTime?.seconds != null ? { updatedAt: new Date(Number(String(v.createTime.seconds)) * 1000).toISOString() } : {}) } }))

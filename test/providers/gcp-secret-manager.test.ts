@@ -96,6 +96,39 @@ test('setMany that fails part-way deletes the secrets it created and writes back
   });
 });
 
+test('a setMany undo never deletes an existing secret whose latest version is disabled: it keeps every version and the latest stays unreadable', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('KEPT', 'first-value');
+    await provider.set('KEPT', 'second-value');
+    await provider.disableVersion('KEPT', '2');
+    fake.faults.denied.add('LATER');
+    await assert.rejects(provider.setMany([{ name: 'KEPT', value: 'batch-value' }, { name: 'LATER', value: 'x' }]), (error: Error & { details?: Record<string, unknown> }) =>
+      rejects('COFFER_E_ACCESS_DENIED', 'IAM', 'Nothing was changed', 'restored')(error) && error.details?.restored === 1 && !error.message.includes('batch-value'));
+    assert.ok(fake.projects.get('coffer-test')?.has('KEPT'), 'the secret is still there');
+    assert.equal((await provider.get('KEPT', { version: '1' })).value, 'first-value');
+    await assert.rejects(provider.get('KEPT'), rejects('COFFER_E_NOT_FOUND', 'disabled'), 'latest is unreadable, as before the batch');
+    assert.deepEqual((await provider.versions('KEPT')).map((v) => v.metadata.version), ['1'], 'the version the batch added is disabled');
+    await provider.enableVersion('KEPT', '2');
+    assert.equal((await provider.get('KEPT', { version: '2' })).value, 'second-value');
+    await provider.close();
+  });
+});
+
+test('a setMany whose undo fails too says which secrets were not restored', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('KEEP', 'original');
+    fake.faults.denied.add('LATER');
+    fake.faults.failOn = (request) => (request === 'DELETE /v1/projects/coffer-test/secrets/NEW_ONE' ? 503 : undefined);
+    await assert.rejects(provider.setMany([{ name: 'KEEP', value: 'changed' }, { name: 'NEW_ONE', value: 'fresh' }, { name: 'LATER', value: 'x' }]), (error: Error & { details?: Record<string, unknown> }) =>
+      rejects('COFFER_E_ACCESS_DENIED', 'IAM', 'Restoring NEW_ONE (COFFER_E_UNAVAILABLE) failed too')(error) && error.details?.restored === 1 && error.details.notRestored === 1);
+    assert.equal((await provider.get('KEEP')).value, 'original', 'the other write was undone');
+    assert.equal((await provider.get('NEW_ONE')).value, 'fresh', 'the one whose undo failed holds the new value, as the message says');
+    await provider.close();
+  });
+});
+
 test('errors are told apart and name the project, never a value or the token', async () => {
   await withFake(async (fake) => {
     const provider = open(fake);
