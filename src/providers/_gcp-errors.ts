@@ -4,7 +4,8 @@
  * or version, a refusal (IAM denied, or credentials invalid or expired), an outage worth a retry
  * (quota, unavailable, deadline), and a conflict. Messages name the secret and the project, and
  * never carry a value or a token; the service's own message is not copied, since it may quote a
- * resource path the caller did not ask about.
+ * resource path the caller did not ask about. A wait the service asks for (google.rpc.RetryInfo)
+ * goes into `details.retryAfterMs`, and the gRPC status into `details.grpcCode`, for the retries.
  */
 import { CofferError } from '../core/errors.js';
 
@@ -24,7 +25,11 @@ export interface GcpCallContext {
 export function gcpError(error: unknown, context: GcpCallContext): CofferError {
   if (error instanceof CofferError) return error;
   const code = (error as { code?: unknown }).code;
-  const details = { provider: 'gcp-secret-manager', ...(context.name ? { name: context.name } : {}) };
+  const retryAfterMs = retryInfoMs(error);
+  const details = {
+    provider: 'gcp-secret-manager', ...(context.name ? { name: context.name } : {}),
+    ...(typeof code === 'number' ? { grpcCode: code } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
   const message = String((error as Error | undefined)?.message ?? '');
   const at = `Google Cloud Secret Manager (${context.where})`;
   switch (code) {
@@ -48,7 +53,8 @@ export function gcpError(error: unknown, context: GcpCallContext): CofferError {
     case CODE.DEADLINE_EXCEEDED:
     case CODE.INTERNAL: {
       const why = code === CODE.RESOURCE_EXHAUSTED ? 'is throttling requests (quota exhausted)' : code === CODE.DEADLINE_EXCEEDED ? 'did not answer in time' : 'is unavailable';
-      return new CofferError('COFFER_E_UNAVAILABLE', `${at} ${why} during the ${context.what}; try again.`, { details, retryable: true });
+      const wait = retryAfterMs === undefined ? '' : `; it asks to wait ${Math.ceil(retryAfterMs / 1000)} s`;
+      return new CofferError('COFFER_E_UNAVAILABLE', `${at} ${why} during the ${context.what}${wait}; try again.`, { details, retryable: true });
     }
     default: {
       const network = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|fetch failed|socket hang up/.exec(message)?.[0];
@@ -56,4 +62,17 @@ export function gcpError(error: unknown, context: GcpCallContext): CofferError {
       return new CofferError('COFFER_E_UNAVAILABLE', `${at} failed during the ${context.what} (${typeof code === 'number' ? `gRPC status ${code}` : 'unexpected error'}).`, { details, retryable: true });
     }
   }
+}
+
+/** Milliseconds from the google.rpc.RetryInfo among an SDK error's decoded details (`statusDetails`), if any. */
+export function retryInfoMs(error: unknown): number | undefined {
+  const details = (error as { statusDetails?: unknown } | undefined)?.statusDetails;
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details as { retryDelay?: { seconds?: unknown; nanos?: unknown } | null }[]) {
+    const delay = detail?.retryDelay;
+    if (delay === undefined || delay === null || typeof delay !== 'object') continue;
+    const ms = Number(String(delay.seconds ?? 0)) * 1000 + Number(delay.nanos ?? 0) / 1e6;
+    if (Number.isFinite(ms)) return Math.max(0, Math.ceil(ms));
+  }
+  return undefined;
 }

@@ -23,8 +23,8 @@ export interface GcpFaults {
   denied: Set<string>;
   /** The next N calls answer 429 RESOURCE_EXHAUSTED. */
   throttle: number;
-  /** The Retry-After header sent with a 429, in seconds. Default '0'. */
-  retryAfter: string;
+  /** The Retry-After header sent with a 429, in seconds; none when undefined. Default '0'. */
+  retryAfter: string | undefined;
   /** A google.rpc.RetryInfo retryDelay (`"1.5s"`) put in the 429's error details; none when undefined. */
   retryDelay: string | undefined;
   /** Called with every request as `METHOD path`; an HTTP status it returns is the answer (an error in Google's shape) instead of the normal one. */
@@ -77,7 +77,7 @@ export async function startFakeGcp(token = 'ya29.fake-token'): Promise<FakeGcp> 
     if (req.headers.authorization !== `Bearer ${token}`) return fail(res, 401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
     if (faults.throttle > 0) {
       faults.throttle--;
-      res.setHeader('retry-after', faults.retryAfter);
+      if (faults.retryAfter !== undefined) res.setHeader('retry-after', faults.retryAfter);
       const details = faults.retryDelay === undefined ? [] : [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: faults.retryDelay }];
       return fail(res, 429, 'Quota exceeded for quota metric \'Access requests\'.', details);
     }
