@@ -12,6 +12,9 @@ import { CofferError } from '../core/errors.js';
 /** gRPC status codes the service returns. */
 const CODE = { INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
+/** Names of the gRPC statuses not in {@link CODE}, for messages. */
+const STATUS_NAME: Readonly<Record<number, string>> = { 1: 'CANCELLED', 2: 'UNKNOWN', 11: 'OUT_OF_RANGE', 12: 'UNIMPLEMENTED', 15: 'DATA_LOSS' };
+
 /** What the failed call was about, for the message. */
 export interface GcpCallContext {
   /** `read of DB_PASSWORD`, `write of API_KEY`, `list`. */
@@ -24,7 +27,9 @@ export interface GcpCallContext {
 /** Turns whatever the SDK threw into a CofferError. */
 export function gcpError(error: unknown, context: GcpCallContext): CofferError {
   if (error instanceof CofferError) return error;
-  const code = (error as { code?: unknown }).code;
+  const raw = (error as { code?: unknown } | undefined)?.code;
+  // A DOMException (a fetch aborted or timed out) has a numeric `code` too, from another table.
+  const code = error instanceof DOMException ? undefined : raw;
   const retryAfterMs = retryInfoMs(error);
   const details = {
     provider: 'gcp-secret-manager', ...(context.name ? { name: context.name } : {}),
@@ -57,9 +62,17 @@ export function gcpError(error: unknown, context: GcpCallContext): CofferError {
       return new CofferError('COFFER_E_UNAVAILABLE', `${at} ${why} during the ${context.what}${wait}; try again.`, { details, retryable: true });
     }
     default: {
-      const network = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|fetch failed|socket hang up/.exec(message)?.[0];
+      const network = typeof raw === 'string' && /^E[A-Z]+$/.test(raw) ? raw : /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|fetch failed|socket hang up/.exec(message)?.[0];
       if (network !== undefined) return new CofferError('COFFER_E_UNAVAILABLE', `${at} could not be reached during the ${context.what} (${network}); check the endpoint and the network.`, { details, retryable: true });
-      return new CofferError('COFFER_E_UNAVAILABLE', `${at} failed during the ${context.what} (${typeof code === 'number' ? `gRPC status ${code}` : 'unexpected error'}).`, { details, retryable: true });
+      const name = (error as { name?: unknown } | undefined)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') return new CofferError('COFFER_E_UNAVAILABLE', `${at} did not answer in time during the ${context.what}; try again.`, { details, retryable: true });
+      // Anything else is not known to be transient, so it is not retried: a status this
+      // provider does not expect (UNIMPLEMENTED, DATA_LOSS, ...) or a bug (a TypeError).
+      if (typeof code === 'number') {
+        return new CofferError('COFFER_E_UNAVAILABLE', `${at} failed during the ${context.what} (gRPC status ${code}${STATUS_NAME[code] ? ` ${STATUS_NAME[code]}` : ''}); it is not retried.`, { cause: error, details, retryable: false });
+      }
+      const kind = error instanceof Error ? error.name : typeof error;
+      return new CofferError('COFFER_E_INTERNAL', `The ${context.what} in ${at} failed with an unexpected error (${kind}), which is not retried; please report it.`, { cause: error, details, retryable: false });
     }
   }
 }

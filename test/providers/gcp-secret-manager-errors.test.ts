@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCofferError, type CofferError } from '../../src/core/errors.js';
+import { gcpError } from '../../src/providers/_gcp-errors.js';
 import createGcpSecretManagerProvider from '../../src/providers/gcp-secret-manager.js';
 import { startFakeGcp, type FakeGcp } from './_fake-gcp-secret-manager.js';
 
@@ -94,4 +95,27 @@ test('a throttled write is retried (the quota refused it before the service acte
     assert.equal(fake.requests.filter((r) => r === ADD).length, 5, 'the write that met UNAVAILABLE was not repeated: the service may have acted');
     await provider.close();
   });
+});
+
+test('a failure the provider does not recognise is not retried: an unknown gRPC status, or a programming error', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('ODD', 'odd-value');
+    fake.faults.failOn = (request) => (request.endsWith('/ODD/versions/latest:access') ? 501 : undefined);
+    const before = fake.requests.length;
+    const error = await rejection(provider.get('ODD'), 'COFFER_E_UNAVAILABLE', 'read of ODD', 'gRPC status 12');
+    assert.equal(error.retryable, false);
+    assert.equal(fake.requests.length - before, 1, 'tried once, with maxAttempts 3');
+    await provider.close();
+  });
+  const where = { what: 'read of X', name: 'X', where: 'project p' };
+  const bug = gcpError(new TypeError("Cannot read properties of undefined (reading 'payload')"), where);
+  assert.equal(bug.code, 'COFFER_E_INTERNAL');
+  assert.equal(bug.retryable, false);
+  assert.match(bug.message, /unexpected error \(TypeError\)/);
+  for (const network of [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), new TypeError('fetch failed'), new DOMException('The operation was aborted due to timeout', 'TimeoutError')]) {
+    const failure = gcpError(network, where);
+    assert.equal(failure.code, 'COFFER_E_UNAVAILABLE', String(network));
+    assert.equal(failure.retryable, true, `a network failure stays retryable: ${String(network)}`);
+  }
 });
