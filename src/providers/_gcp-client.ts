@@ -54,6 +54,8 @@ export async function retried<T>(settings: RetrySettings, kind: 'read' | 'write'
 export interface GcpClientSettings {
   readonly endpoint?: string | undefined;
   readonly accessToken?: string | undefined;
+  /** Milliseconds one HTTP request may take when Coffer makes it (with `accessToken`). */
+  readonly timeoutMs: number;
 }
 
 /** Loads the SDK (COFFER_E_MISSING_PACKAGE when it is not installed) and creates a SecretManagerServiceClient. */
@@ -64,15 +66,17 @@ export async function createGcpClient<T>(settings: GcpClientSettings): Promise<T
     fallback: true, apiEndpoint: endpoint.hostname, protocol: endpoint.protocol.replace(':', ''),
     port: Number(endpoint.port || (endpoint.protocol === 'http:' ? 80 : 443)),
   };
-  const auth = settings.accessToken === undefined ? {} : { authClient: bearer(settings.accessToken), fallback: true };
+  const auth = settings.accessToken === undefined ? {} : { authClient: bearer(settings.accessToken, settings.timeoutMs), fallback: true };
   return new sdk.SecretManagerServiceClient({ ...transport, ...auth } as ConstructorParameters<typeof sdk.SecretManagerServiceClient>[0]) as unknown as T;
 }
 
 /**
  * A minimal auth client for a fixed bearer token: what the SDK's REST transport asks of one
- * (`getRequestHeaders`, and `fetch` for the request itself).
+ * (`getRequestHeaders`, and `fetch` for the request itself). Each request is aborted after
+ * `timeoutMs`: the REST transport applies the call's timeout only to gRPC, so a silent endpoint
+ * would otherwise hang the call for ever.
  */
-function bearer(token: string) {
+function bearer(token: string, timeoutMs: number) {
   const withToken = (headers?: ConstructorParameters<typeof Headers>[0]) => {
     const h = new Headers(headers);
     h.set('authorization', `Bearer ${token}`);
@@ -80,7 +84,11 @@ function bearer(token: string) {
   };
   return {
     getRequestHeaders: async () => withToken(),
-    fetch: async (url: string, init: RequestInit) => withRetryInfo(await fetch(url, { method: init.method ?? 'GET', headers: withToken(init.headers), ...(init.body !== undefined ? { body: init.body } : {}), ...(init.signal ? { signal: init.signal } : {}) })),
+    fetch: async (url: string, init: RequestInit) => {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+      return withRetryInfo(await fetch(url, { method: init.method ?? 'GET', headers: withToken(init.headers), ...(init.body !== undefined ? { body: init.body } : {}), signal }));
+    },
   };
 }
 

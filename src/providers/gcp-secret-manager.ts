@@ -54,7 +54,7 @@ export interface GcpSecretManagerOptions {
   readonly maxAttempts?: number;
   /** The longest wait the service may ask for before a retry; a throttled call asked to wait longer fails at once, saying how long. Default 30000. */
   readonly maxRetryAfterMs?: number;
-  /** Milliseconds one call may take. Default 30000. */
+  /** Milliseconds one call may take (over gRPC, and over REST with `accessToken`; the SDK's REST transport with ADC applies none). Default 30000. */
   readonly timeoutMs?: number;
   /** A SecretManagerServiceClient (or one with the same methods) to use instead of creating one; `close` leaves it open. Code only. */
   readonly client?: GcpClientLike;
@@ -101,7 +101,7 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
   const open = (): Promise<GcpClientLike> => {
     if (closed) throw new CofferError('COFFER_E_USAGE', 'The gcp-secret-manager provider was closed; open a new one.');
     if (project === undefined) throw new CofferError('COFFER_E_CONFIG_INVALID', 'The gcp-secret-manager provider needs a project: set the `project` option or GOOGLE_CLOUD_PROJECT.');
-    client ??= options.client !== undefined ? Promise.resolve(options.client) : createGcpClient<GcpClientLike>(options);
+    client ??= options.client !== undefined ? Promise.resolve(options.client) : createGcpClient<GcpClientLike>({ endpoint: options.endpoint, accessToken: options.accessToken, timeoutMs: callOptions.timeout });
     return client;
   };
   const secretId = (name: string): string => {

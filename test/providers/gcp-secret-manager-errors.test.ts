@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { isCofferError, type CofferError } from '../../src/core/errors.js';
 import { gcpError } from '../../src/providers/_gcp-errors.js';
 import createGcpSecretManagerProvider from '../../src/providers/gcp-secret-manager.js';
@@ -117,5 +118,22 @@ test('a failure the provider does not recognise is not retried: an unknown gRPC 
     const failure = gcpError(network, where);
     assert.equal(failure.code, 'COFFER_E_UNAVAILABLE', String(network));
     assert.equal(failure.retryable, true, `a network failure stays retryable: ${String(network)}`);
+  }
+});
+
+test('with accessToken, a silent endpoint fails after timeoutMs as a retryable COFFER_E_UNAVAILABLE instead of hanging', async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (silent.address() as { port: number }).port;
+    const provider = createGcpSecretManagerProvider({ project: 'coffer-test', endpoint: `http://127.0.0.1:${port}`, accessToken: 'ya29.silent', maxAttempts: 2, timeoutMs: 300 });
+    const error = await rejection(provider.get('X'), 'COFFER_E_UNAVAILABLE', 'did not answer in time', 'read of X');
+    assert.equal(error.retryable, true);
+    assert.equal(sockets.length, 2, 'a read that timed out is tried again');
+    await provider.close();
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   }
 });
