@@ -12,6 +12,7 @@ import { isCofferError, type CofferError } from '../../src/core/errors.js';
 import { gcpError } from '../../src/providers/_gcp-errors.js';
 import createGcpSecretManagerProvider from '../../src/providers/gcp-secret-manager.js';
 import { startFakeGcp, type FakeGcp } from './_fake-gcp-secret-manager.js';
+import { readWithoutPackage } from './_missing-sdk.js';
 
 const open = (fake: FakeGcp, options: Record<string, unknown> = {}) =>
   createGcpSecretManagerProvider({ project: 'coffer-test', endpoint: `http://127.0.0.1:${fake.port}`, accessToken: fake.token, maxAttempts: 3, ...options });
@@ -136,4 +137,11 @@ test('with accessToken, a silent endpoint fails after timeoutMs as a retryable C
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));
   }
+});
+
+test('without @google-cloud/secret-manager the provider opens, and its first call is COFFER_E_MISSING_PACKAGE naming the package and its npm install command', async () => {
+  const { opened, code, message } = await readWithoutPackage('src/providers/gcp-secret-manager.ts', { project: 'coffer-test', accessToken: 'ya29.unused' }, '@google-cloud/secret-manager');
+  assert.equal(opened, 'gcp-secret-manager');
+  assert.equal(code, 'COFFER_E_MISSING_PACKAGE', message);
+  assert.ok(message.includes('needs the @google-cloud/secret-manager package') && message.includes('npm install @google-cloud/secret-manager'), message);
 });
