@@ -37,7 +37,7 @@ export const optionsSchema = z.object({
 export interface GcpSecretManagerOptions {
   /** The project id or number. Default: GOOGLE_CLOUD_PROJECT, else GCP_PROJECT_ID, GCLOUD_PROJECT or GCP_PROJECT. */
   readonly project?: string;
-  /** Prepended to every name to form the secret id (`prod_` stores DB_PASSWORD as `prod_DB_PASSWORD`); `list` returns only secrets under it. Default: none. */
+  /** Prepended to every name to form the secret id (`prod_` stores DB_PASSWORD as `prod_DB_PASSWORD`); `list` returns only secrets under it. Default: GCP_SECRET_PREFIX, else none. */
   readonly prefix?: string;
   /** Labels put on the secrets Coffer creates (lower-case keys and values). Default: `managed-by: coffer`. */
   readonly labels?: Readonly<Record<string, string>>;
@@ -89,7 +89,8 @@ export type GcpSecretManagerProvider = ReturnType<typeof createGcpSecretManagerP
 export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions = {}, context: { env?: Readonly<Record<string, string | undefined>> } = {}) => {
   const vars = context.env ?? process.env;
   const project = options.project ?? vars.GOOGLE_CLOUD_PROJECT ?? vars.GCP_PROJECT_ID ?? vars.GCLOUD_PROJECT ?? vars.GCP_PROJECT;
-  const prefix = options.prefix ?? '';
+  // GCP_SECRET_PREFIX is what teams moving from the requirements' secrets module already set.
+  const prefix = options.prefix ?? (vars.GCP_SECRET_PREFIX || '');
   const where = `project ${project ?? '(not set)'}${options.endpoint ? `, endpoint ${options.endpoint}` : ''}`;
   // The SDK's own retries are off: once they give up they report DEADLINE_EXCEEDED and hide the
   // cause (quota, outage). Calls are retried here instead, where the cause stays known (_gcp-client.ts).
@@ -101,6 +102,7 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
   const open = (): Promise<GcpClientLike> => {
     if (closed) throw new CofferError('COFFER_E_USAGE', 'The gcp-secret-manager provider was closed; open a new one.');
     if (project === undefined) throw new CofferError('COFFER_E_CONFIG_INVALID', 'The gcp-secret-manager provider needs a project: set the `project` option or GOOGLE_CLOUD_PROJECT.');
+    if (options.prefix === undefined && !/^[A-Za-z0-9_-]*$/.test(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The gcp-secret-manager prefix ${JSON.stringify(prefix.slice(0, 80))} (GCP_SECRET_PREFIX) may hold only letters, digits, _ and -; fix it.`, { details: { provider: 'gcp-secret-manager' } });
     client ??= options.client !== undefined ? Promise.resolve(options.client) : createGcpClient<GcpClientLike>({ endpoint: options.endpoint, accessToken: options.accessToken, timeoutMs: callOptions.timeout });
     return client;
   };

@@ -159,3 +159,21 @@ test('errors are told apart and name the project, never a value or the token', a
     await provider.close();
   });
 });
+
+test('GCP_SECRET_PREFIX (set by teams moving from their own secrets module) is the prefix when the option is absent; the option wins; a bad one is a config error', async () => {
+  await withFake(async (fake) => {
+    const env = { GCP_SECRET_PREFIX: 'vibebox-' };
+    const base = { project: 'coffer-test', endpoint: `http://127.0.0.1:${fake.port}`, accessToken: fake.token, maxAttempts: 1 };
+    const viaEnv = createGcpSecretManagerProvider(base, { env });
+    const explicit = createGcpSecretManagerProvider({ ...base, prefix: 'prod_' }, { env });
+    assert.match(viaEnv.location, /prefix vibebox-\)$/);
+    await viaEnv.set('DB_PASSWORD', 'env-prefix-value');
+    await explicit.set('DB_PASSWORD', 'option-prefix-value');
+    assert.deepEqual([...(fake.projects.get('coffer-test')?.keys() ?? [])].sort(), ['prod_DB_PASSWORD', 'vibebox-DB_PASSWORD']);
+    assert.deepEqual((await viaEnv.list()).map((s) => s.name), ['DB_PASSWORD']);
+    const bad = createGcpSecretManagerProvider(base, { env: { GCP_SECRET_PREFIX: 'vibebox/' } });
+    await assert.rejects(bad.get('DB_PASSWORD'), rejects('COFFER_E_CONFIG_INVALID', 'GCP_SECRET_PREFIX', 'letters, digits, _ and -'));
+    assert.equal(fake.requests.filter((r) => r.includes('vibebox/')).length, 0, 'refused before any call');
+    for (const p of [viaEnv, explicit, bad]) await p.close();
+  });
+});
