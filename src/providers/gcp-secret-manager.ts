@@ -99,14 +99,19 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
   let client: Promise<GcpClientLike> | undefined;
   let closed = false;
 
+  /** A prefix from GCP_SECRET_PREFIX is checked at the first call (the option's, by the config schema and secretId). */
+  const checkPrefix = () => {
+    if (options.prefix === undefined && !/^[A-Za-z0-9_-]*$/.test(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The gcp-secret-manager prefix ${JSON.stringify(prefix.slice(0, 80))} (GCP_SECRET_PREFIX) may hold only letters, digits, _ and -; fix it.`, { details: { provider: 'gcp-secret-manager' } });
+  };
   const open = (): Promise<GcpClientLike> => {
     if (closed) throw new CofferError('COFFER_E_USAGE', 'The gcp-secret-manager provider was closed; open a new one.');
     if (project === undefined) throw new CofferError('COFFER_E_CONFIG_INVALID', 'The gcp-secret-manager provider needs a project: set the `project` option or GOOGLE_CLOUD_PROJECT.');
-    if (options.prefix === undefined && !/^[A-Za-z0-9_-]*$/.test(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The gcp-secret-manager prefix ${JSON.stringify(prefix.slice(0, 80))} (GCP_SECRET_PREFIX) may hold only letters, digits, _ and -; fix it.`, { details: { provider: 'gcp-secret-manager' } });
+    checkPrefix();
     client ??= options.client !== undefined ? Promise.resolve(options.client) : createGcpClient<GcpClientLike>({ endpoint: options.endpoint, accessToken: options.accessToken, timeoutMs: callOptions.timeout });
     return client;
   };
   const secretId = (name: string): string => {
+    checkPrefix();
     const id = prefix + name;
     if (!SECRET_ID.test(name) || !SECRET_ID.test(id)) throw new CofferError('COFFER_E_USAGE', `${JSON.stringify(name).slice(0, 80)} cannot be a Secret Manager secret id (letters, digits, _ and -, at most 255 with the prefix).`, { details: { name } });
     return id;

@@ -173,6 +173,7 @@ test('GCP_SECRET_PREFIX (set by teams moving from their own secrets module) is t
     assert.deepEqual((await viaEnv.list()).map((s) => s.name), ['DB_PASSWORD']);
     const bad = createGcpSecretManagerProvider(base, { env: { GCP_SECRET_PREFIX: 'vibebox/' } });
     await assert.rejects(bad.get('DB_PASSWORD'), rejects('COFFER_E_CONFIG_INVALID', 'GCP_SECRET_PREFIX', 'letters, digits, _ and -'));
+    await assert.rejects(bad.setMany([{ name: 'DB_PASSWORD', value: 'v' }]), rejects('COFFER_E_CONFIG_INVALID', 'GCP_SECRET_PREFIX'));
     assert.equal(fake.requests.filter((r) => r.includes('vibebox/')).length, 0, 'refused before any call');
     for (const p of [viaEnv, explicit, bad]) await p.close();
   });
