@@ -7,7 +7,7 @@
  * credentials it holds. What is not set there is left to the SDK's own chain (profiles in
  * ~/.aws, SSO, web identity, container and instance roles).
  */
-import { CofferError } from '../core/errors.js';
+import { loadOptionalPackage } from '../io/optional-package.js';
 
 /** The SDK module. */
 export type AwsSdk = typeof import('@aws-sdk/client-secrets-manager');
@@ -48,19 +48,9 @@ export function resolveTarget(options: { region?: string; endpoint?: string; pro
   };
 }
 
-/** Loads the SDK; COFFER_E_UNSUPPORTED naming the package and the install command when it is missing. */
-export async function loadAwsSdk(): Promise<AwsSdk> {
-  try {
-    return await import('@aws-sdk/client-secrets-manager');
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${AWS_SDK_PACKAGE}'`);
-    if (!missing) throw error;
-    throw new CofferError('COFFER_E_UNSUPPORTED', `The aws-secrets-manager provider needs the package ${AWS_SDK_PACKAGE}, which is not installed; run \`npm install ${AWS_SDK_PACKAGE}\` in the project.`, {
-      cause: error,
-      details: { provider: 'aws-secrets-manager', package: AWS_SDK_PACKAGE },
-    });
-  }
+/** Loads the SDK; COFFER_E_MISSING_PACKAGE naming the package and the install command when it is missing (the shared loader every provider uses). */
+export function loadAwsSdk(): Promise<AwsSdk> {
+  return loadOptionalPackage(AWS_SDK_PACKAGE, 'The aws-secrets-manager provider', () => import('@aws-sdk/client-secrets-manager'));
 }
 
 /** Creates the SDK client for `target`, with `maxAttempts` tries per call and `timeoutMs` per try. */

@@ -1,8 +1,9 @@
 /**
  * The options of the azure-key-vault provider, their config-file schema, and how they resolve
  * against the environment (AZURE_KEYVAULT_URL, AZURE_KEYVAULT_NAME or AZURE_KEY_VAULT_NAME,
- * AZURE_AUTHORITY_HOST). Credentials never come from a config file: the default is
- * DefaultAzureCredential, which reads its own variables; code may pass a TokenCredential.
+ * AZURE_AUTHORITY_HOST, AZURE_SECRET_PREFIX). Credentials never come from a config file: the
+ * default is DefaultAzureCredential, which reads its own variables; code may pass a
+ * TokenCredential.
  */
 import { z } from 'zod/v3';
 import { CofferError } from '../core/errors.js';
@@ -39,7 +40,7 @@ export interface AzureKeyVaultOptions {
   readonly vaultName?: string;
   /** DNS suffix of vault names in a sovereign cloud (`vault.usgovcloudapi.net`, `vault.azure.cn`). Default `vault.azure.net`. */
   readonly dnsSuffix?: string;
-  /** Put before every mapped name (`prod-` stores DB_PASSWORD as `prod-DB-PASSWORD`); `list` returns only secrets under it. Letters, digits and `-`. Default: none. */
+  /** Put before every mapped name (`prod-` stores DB_PASSWORD as `prod-DB-PASSWORD`); `list` returns only secrets under it. Letters, digits and `-`. Default: AZURE_SECRET_PREFIX, else none. */
   readonly prefix?: string;
   /** Tags put on every version Coffer writes, beside Coffer's own `coffer-updated-at` and `coffer-rotate-by`. Default: `managed-by: coffer`. */
   readonly tags?: Readonly<Record<string, string>>;
@@ -82,8 +83,10 @@ export interface AzureSettings {
 /** Resolves `options` against the environment `vars`; reads no file and opens no connection. */
 export function azureSettings(options: AzureKeyVaultOptions, vars: Readonly<Record<string, string | undefined>>): AzureSettings {
   const env = (name: string) => (vars[name] ?? '').trim() || undefined;
-  const prefix = options.prefix ?? '';
-  if (!/^[0-9A-Za-z-]{0,100}$/.test(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The azure-key-vault prefix ${JSON.stringify(prefix.slice(0, 80))} must be letters, digits and - (at most 100).`, { details: { provider: 'azure-key-vault' } });
+  // AZURE_SECRET_PREFIX is what teams moving from the requirements' secrets module already set.
+  const prefix = options.prefix ?? env('AZURE_SECRET_PREFIX') ?? '';
+  const source = options.prefix !== undefined ? '' : ' (AZURE_SECRET_PREFIX)';
+  if (!/^[0-9A-Za-z-]{0,100}$/.test(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The azure-key-vault prefix ${JSON.stringify(prefix.slice(0, 80))}${source} must be letters, digits and - (at most 100).`, { details: { provider: 'azure-key-vault' } });
   const name = options.vaultName ?? env('AZURE_KEYVAULT_NAME') ?? env('AZURE_KEY_VAULT_NAME');
   const url = options.vaultUrl ?? env('AZURE_KEYVAULT_URL') ?? (name === undefined ? undefined : `https://${name}.${options.dnsSuffix ?? 'vault.azure.net'}`);
   return {

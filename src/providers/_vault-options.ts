@@ -1,9 +1,10 @@
 /**
  * The options of the hashicorp-vault provider, their config-file schema, and how they resolve
  * against the environment (VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT,
- * VAULT_ROLE_ID, VAULT_SECRET_ID, VAULT_MAX_RETRIES), plus the mapping from a Coffer name to a
- * Vault path and data field. Credentials (a token, a secret id) are accepted from code and the
- * environment but not from a config file, which is usually committed.
+ * VAULT_ROLE_ID, VAULT_SECRET_ID, VAULT_MAX_RETRIES, and VAULT_PATH, VAULT_KV_VERSION and
+ * VAULT_PREFIX, which teams moving from their own secrets module already set), plus the mapping
+ * from a Coffer name to a Vault path and data field. Credentials (a token, a secret id) are
+ * accepted from code and the environment but not from a config file, which is usually committed.
  */
 import { z } from 'zod/v3';
 import { CofferError } from '../core/errors.js';
@@ -43,17 +44,18 @@ export const optionsSchema = z.object({
 export interface HashicorpVaultOptions {
   /** Vault's address (`https://vault.example.com:8200`). Default: VAULT_ADDR. */
   readonly address?: string;
-  /** Where the KV secrets engine is mounted. Default `secret` (a dev server's KV v2 mount). */
+  /** Where the KV secrets engine is mounted. Default: VAULT_PATH, else `secret` (a dev server's KV v2 mount). */
   readonly mount?: string;
   /**
-   * The KV engine's version: 2 (versions, check-and-set, metadata, soft delete) or 1. Default 2.
+   * The KV engine's version: 2 (versions, check-and-set, metadata, soft delete) or 1. Default:
+   * VAULT_KV_VERSION (`1` or `2`), else 2.
    * The mount is looked up before the first call and a mismatch is an error.
    */
   readonly kvVersion?: 1 | 2;
   /**
    * Put before every name to form the secret's path under the mount (`app/production/` stores
    * DB_PASSWORD at `secret/data/app/production/DB_PASSWORD`); `list` returns the secrets under
-   * it, without it. Default: none.
+   * it, without it. Default: VAULT_PREFIX, else none.
    */
   readonly prefix?: string;
   /** Vault Enterprise namespace, sent as X-Vault-Namespace. Default: VAULT_NAMESPACE, else none. */
@@ -125,14 +127,20 @@ export interface VaultSettings {
 /** Resolves `options` against the environment `vars`; reads no file and opens no connection. */
 export function vaultSettings(options: HashicorpVaultOptions, vars: Readonly<Record<string, string | undefined>>): VaultSettings {
   const env = (name: string) => (vars[name] ?? '') === '' ? undefined : vars[name];
-  const prefix = options.prefix ?? '';
-  if (!isPrefix(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The hashicorp-vault prefix ${JSON.stringify(prefix.slice(0, 80))} must be path segments of letters, digits and _ . @ + = -.`);
+  const invalid = (what: string, source: string, value: string, rule: string) =>
+    new CofferError('COFFER_E_CONFIG_INVALID', `The hashicorp-vault ${what} ${JSON.stringify(value.slice(0, 80))} (${source}) ${rule}; fix it.`, { details: { provider: 'hashicorp-vault', source } });
+  const prefix = options.prefix ?? env('VAULT_PREFIX') ?? '';
+  if (!isPrefix(prefix)) throw invalid('prefix', options.prefix !== undefined ? 'the prefix option' : 'VAULT_PREFIX', prefix, 'must be path segments of letters, digits and _ . @ + = -');
+  const mount = options.mount ?? env('VAULT_PATH') ?? 'secret';
+  if (options.mount === undefined && !isPath(trimSlashes(mount))) throw invalid('mount', 'VAULT_PATH', mount, 'is not a mount path such as "secret" or "kv/apps"');
+  const kvText = options.kvVersion === undefined ? env('VAULT_KV_VERSION')?.trim() : undefined;
+  if (kvText !== undefined && kvText !== '1' && kvText !== '2') throw invalid('KV version', 'VAULT_KV_VERSION', kvText, 'must be 1 or 2');
   const auth = options.auth ?? (options.token !== undefined ? 'token' : options.approle !== undefined ? 'approle' : env('VAULT_TOKEN') !== undefined ? 'token' : env('VAULT_ROLE_ID') !== undefined ? 'approle' : 'token');
   const retries = Number(env('VAULT_MAX_RETRIES'));
   return {
     address: options.address ?? env('VAULT_ADDR'),
-    mount: trimSlashes(options.mount ?? 'secret'),
-    kvVersion: options.kvVersion ?? 2,
+    mount: trimSlashes(mount),
+    kvVersion: options.kvVersion ?? (kvText === '1' ? 1 : 2),
     prefix,
     namespace: options.namespace ?? env('VAULT_NAMESPACE'),
     auth,

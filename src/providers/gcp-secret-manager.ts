@@ -13,13 +13,13 @@
  */
 import { z } from 'zod/v3';
 import { CofferError, isCofferError } from '../core/errors.js';
-import { loadOptionalPackage } from '../io/optional-package.js';
+import { createGcpClient, retried, type RetrySettings } from './_gcp-client.js';
 import { crc32c } from './_crc32c.js';
 import { gcpError } from './_gcp-errors.js';
+import { writeAll, type GcpWriteApi } from './_gcp-writes.js';
 import type { GetOptions, ProviderFactory, SecretListing, SecretRecord, SecretWrite } from './types.js';
 
 const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
-const PACKAGE = '@google-cloud/secret-manager';
 
 /** Validates `GcpSecretManagerOptions` as written in a config file. */
 export const optionsSchema = z.object({
@@ -29,6 +29,7 @@ export const optionsSchema = z.object({
   endpoint: z.string().url().optional(),
   accessToken: z.string().min(1).optional(),
   maxAttempts: z.number().int().min(1).max(10).optional(),
+  maxRetryAfterMs: z.number().int().min(0).max(600_000).optional(),
   timeoutMs: z.number().int().min(100).max(300_000).optional(),
 }).strict();
 
@@ -36,7 +37,7 @@ export const optionsSchema = z.object({
 export interface GcpSecretManagerOptions {
   /** The project id or number. Default: GOOGLE_CLOUD_PROJECT, else GCP_PROJECT_ID, GCLOUD_PROJECT or GCP_PROJECT. */
   readonly project?: string;
-  /** Prepended to every name to form the secret id (`prod_` stores DB_PASSWORD as `prod_DB_PASSWORD`); `list` returns only secrets under it. Default: none. */
+  /** Prepended to every name to form the secret id (`prod_` stores DB_PASSWORD as `prod_DB_PASSWORD`); `list` returns only secrets under it. Default: GCP_SECRET_PREFIX, else none. */
   readonly prefix?: string;
   /** Labels put on the secrets Coffer creates (lower-case keys and values). Default: `managed-by: coffer`. */
   readonly labels?: Readonly<Record<string, string>>;
@@ -44,9 +45,16 @@ export interface GcpSecretManagerOptions {
   readonly endpoint?: string;
   /** A bearer token (`"${env:GCP_ACCESS_TOKEN}"`, as printed by `gcloud auth print-access-token`) used instead of Application Default Credentials. Default: ADC. */
   readonly accessToken?: string;
-  /** Tries per read, retries included, with exponential backoff and jitter, on throttling, outages and timeouts (writes are not retried: a retried write would add a second version). Default 3. */
+  /**
+   * Tries per call, retries included, waiting as long as the service asks (RetryInfo, Retry-After),
+   * else with exponential backoff and jitter. Reads are retried on throttling, outages and
+   * timeouts; writes only on throttling (RESOURCE_EXHAUSTED), where the service did not act, since
+   * a write retried after an outage could add a second version. Default 3.
+   */
   readonly maxAttempts?: number;
-  /** Milliseconds one call may take. Default 30000. */
+  /** The longest wait the service may ask for before a retry; a throttled call asked to wait longer fails at once, saying how long. Default 30000. */
+  readonly maxRetryAfterMs?: number;
+  /** Milliseconds one call may take (over gRPC, and over REST with `accessToken`; the SDK's REST transport with ADC applies none). Default 30000. */
   readonly timeoutMs?: number;
   /** A SecretManagerServiceClient (or one with the same methods) to use instead of creating one; `close` leaves it open. Code only. */
   readonly client?: GcpClientLike;
@@ -58,6 +66,7 @@ export interface GcpClientLike {
   addSecretVersion(request: object, options?: object): Promise<[{ name?: string | null }, ...unknown[]]>;
   createSecret(request: object, options?: object): Promise<unknown>;
   deleteSecret(request: object, options?: object): Promise<unknown>;
+  getSecret(request: object, options?: object): Promise<[{ name?: string | null }, ...unknown[]]>;
   listSecrets(request: object, options?: object): Promise<[{ name?: string | null }[], ...unknown[]]>;
   listSecretVersions(request: object, options?: object): Promise<[{ name?: string | null; createTime?: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | null; state?: number | string | null }[], ...unknown[]]>;
   disableSecretVersion(request: object, options?: object): Promise<unknown>;
@@ -80,38 +89,45 @@ export type GcpSecretManagerProvider = ReturnType<typeof createGcpSecretManagerP
 export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions = {}, context: { env?: Readonly<Record<string, string | undefined>> } = {}) => {
   const vars = context.env ?? process.env;
   const project = options.project ?? vars.GOOGLE_CLOUD_PROJECT ?? vars.GCP_PROJECT_ID ?? vars.GCLOUD_PROJECT ?? vars.GCP_PROJECT;
-  const prefix = options.prefix ?? '';
+  // GCP_SECRET_PREFIX is what teams moving from the requirements' secrets module already set.
+  const prefix = options.prefix ?? (vars.GCP_SECRET_PREFIX || '');
   const where = `project ${project ?? '(not set)'}${options.endpoint ? `, endpoint ${options.endpoint}` : ''}`;
   // The SDK's own retries are off: once they give up they report DEADLINE_EXCEEDED and hide the
-  // cause (quota, outage). Reads are retried below, where the cause stays known.
+  // cause (quota, outage). Calls are retried here instead, where the cause stays known (_gcp-client.ts).
   const callOptions = { timeout: options.timeoutMs ?? 30_000, retry: null };
-  const attempts = options.maxAttempts ?? 3;
+  const retry: RetrySettings = { attempts: options.maxAttempts ?? 3, maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000 };
   let client: Promise<GcpClientLike> | undefined;
   let closed = false;
 
+  /** A prefix from GCP_SECRET_PREFIX is checked at the first call (the option's, by the config schema and secretId). */
+  const checkPrefix = () => {
+    if (options.prefix === undefined && !/^[A-Za-z0-9_-]*$/.test(prefix)) throw new CofferError('COFFER_E_CONFIG_INVALID', `The gcp-secret-manager prefix ${JSON.stringify(prefix.slice(0, 80))} (GCP_SECRET_PREFIX) may hold only letters, digits, _ and -; fix it.`, { details: { provider: 'gcp-secret-manager' } });
+  };
   const open = (): Promise<GcpClientLike> => {
     if (closed) throw new CofferError('COFFER_E_USAGE', 'The gcp-secret-manager provider was closed; open a new one.');
     if (project === undefined) throw new CofferError('COFFER_E_CONFIG_INVALID', 'The gcp-secret-manager provider needs a project: set the `project` option or GOOGLE_CLOUD_PROJECT.');
-    client ??= options.client !== undefined ? Promise.resolve(options.client) : createClient(options);
+    checkPrefix();
+    client ??= options.client !== undefined ? Promise.resolve(options.client) : createGcpClient<GcpClientLike>({ endpoint: options.endpoint, accessToken: options.accessToken, timeoutMs: callOptions.timeout });
     return client;
   };
   const secretId = (name: string): string => {
+    checkPrefix();
     const id = prefix + name;
     if (!SECRET_ID.test(name) || !SECRET_ID.test(id)) throw new CofferError('COFFER_E_USAGE', `${JSON.stringify(name).slice(0, 80)} cannot be a Secret Manager secret id (letters, digits, _ and -, at most 255 with the prefix).`, { details: { name } });
     return id;
   };
   const secretPath = (name: string) => `projects/${project}/secrets/${secretId(name)}`;
-  const call = async <T>(what: string, name: string | undefined, work: (c: GcpClientLike) => Promise<T>): Promise<T> => {
+  /** One call, its failure mapped to a CofferError, tried again as _gcp-client.ts says for a read or a write. */
+  const call = <T>(kind: 'read' | 'write', what: string, name: string | undefined, work: (c: GcpClientLike) => Promise<T>): Promise<T> => retried(retry, kind, async () => {
     const c = await open();
     try {
       return await work(c);
     } catch (error) {
       throw gcpError(error, { what, where, ...(name !== undefined ? { name } : {}) });
     }
-  };
+  });
 
-  const read = (name: string, version: string) => retried(attempts, () => readOnce(name, version));
-  const readOnce = (name: string, version: string) => call(`read of ${name}`, name, async (c) => {
+  const read = (name: string, version: string) => call('read', `read of ${name}`, name, async (c) => {
     const [response] = await c.accessSecretVersion({ name: `${secretPath(name)}/versions/${version}` }, callOptions);
     const data = Buffer.from(response.payload?.data ?? new Uint8Array());
     const expected = response.payload?.dataCrc32c;
@@ -120,29 +136,40 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
     }
     return { value: data.toString('utf8'), version: versionOf(response.name) };
   });
-  const add = (name: string, value: string) => call(`write of ${name}`, name, async (c) => {
+  /** Adds a version (creating the secret first if it does not exist); returns the version number. */
+  const add = (name: string, value: string) => call('write', `write of ${name}`, name, async (c) => {
     const data = Buffer.from(value, 'utf8');
     const request = { parent: secretPath(name), payload: { data, dataCrc32c: crc32c(data) } };
     try {
-      await c.addSecretVersion(request, callOptions);
+      return versionOf((await c.addSecretVersion(request, callOptions))[0].name);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 5) throw error;
       // The secret does not exist yet: create it (a concurrent creator is fine), then add the version.
       await c.createSecret({ parent: `projects/${project}`, secretId: secretId(name), secret: { replication: { automatic: {} }, labels: options.labels ?? { 'managed-by': 'coffer' } } }, callOptions).catch((e: unknown) => {
         if ((e as { code?: unknown }).code !== 6) throw e;
       });
-      await c.addSecretVersion(request, callOptions);
+      return versionOf((await c.addSecretVersion(request, callOptions))[0].name);
     }
   });
-  const exists = async (name: string) => read(name, 'latest').then((r) => r.value, (error: unknown) => {
-    if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return undefined;
-    throw error;
+  const remove = (name: string) => call('write', `delete of ${name}`, name, async (c) => {
+    await c.deleteSecret({ name: secretPath(name) }, callOptions);
   });
-  const versionCall = (verb: 'disable' | 'enable' | 'destroy', name: string, version: string) => call(`${verb} of version ${version} of ${name}`, name, async (c) => {
+  const listVersions = (name: string) => call('read', `versions of ${name}`, name, async (c) => (await c.listSecretVersions({ parent: secretPath(name) }, callOptions))[0]);
+  const versionCall = (verb: 'disable' | 'enable' | 'destroy', name: string, version: string) => call('write', `${verb} of version ${version} of ${name}`, name, async (c) => {
     if (!/^\d+$/.test(version)) throw new CofferError('COFFER_E_USAGE', `"${version}" is not a version number of ${name}.`);
     const request = { name: `${secretPath(name)}/versions/${version}` };
     await (verb === 'disable' ? c.disableSecretVersion(request, callOptions) : verb === 'enable' ? c.enableSecretVersion(request, callOptions) : c.destroySecretVersion(request, callOptions));
   });
+  const writeApi: GcpWriteApi = {
+    readLatest: async (name: string) => (await read(name, 'latest')).value,
+    exists: (name: string) => call('read', `check of ${name}`, name, (c) => c.getSecret({ name: secretPath(name) }, callOptions)).then(() => true, (error: unknown) => {
+      if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return false;
+      throw error;
+    }),
+    add, remove,
+    disable: (name: string, version: string) => versionCall('disable', name, version),
+    hasVersions: async (name: string) => (await listVersions(name)).length > 0,
+  };
 
   return {
     id: 'gcp-secret-manager' as const,
@@ -156,7 +183,7 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
       return { name, value, metadata: got === undefined ? {} : { version: got } };
     },
     async list(): Promise<SecretListing[]> {
-      const secrets = await call('list', undefined, async (c) => (await c.listSecrets({ parent: `projects/${project}` }, callOptions))[0]);
+      const secrets = await call('read', 'list', undefined, async (c) => (await c.listSecrets({ parent: `projects/${project}` }, callOptions))[0]);
       return secrets
         .map((s) => (s.name ?? '').split('/').pop() ?? '')
         .filter((id) => id.startsWith(prefix) && id.length > prefix.length)
@@ -166,31 +193,21 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
     async set(name: string, value: string): Promise<void> {
       await add(name, value);
     },
-    /** Writes in order; on a failure, what was written is undone (new secrets deleted, earlier values written back) before the error is thrown. */
+    /**
+     * Writes in order; on a failure, what was written is undone before the error is thrown: new
+     * secrets deleted, replaced values written back, and a version added over an unreadable
+     * latest one disabled (see _gcp-writes.ts). The error says which undo failed, if any.
+     */
     async setMany(writes: readonly SecretWrite[]): Promise<void> {
       for (const w of writes) secretId(w.name);
-      const before = new Map<string, string | undefined>();
-      const done: string[] = [];
-      try {
-        for (const w of writes) {
-          before.set(w.name, await exists(w.name));
-          await add(w.name, w.value);
-          done.push(w.name);
-        }
-      } catch (error) {
-        for (const name of done.reverse()) {
-          const old = before.get(name);
-          await (old === undefined ? call(`delete of ${name}`, name, (c) => c.deleteSecret({ name: secretPath(name) }, callOptions)) : add(name, old)).catch(() => undefined);
-        }
-        throw error;
-      }
+      await writeAll(writeApi, writes);
     },
     async delete(name: string): Promise<void> {
-      await call(`delete of ${name}`, name, (c) => c.deleteSecret({ name: secretPath(name) }, callOptions));
+      await remove(name);
     },
     /** Enabled versions, newest first (disabled and destroyed ones cannot be read). */
     async versions(name: string): Promise<SecretListing[]> {
-      const versions = await call(`versions of ${name}`, name, async (c) => (await c.listSecretVersions({ parent: secretPath(name) }, callOptions))[0]);
+      const versions = await listVersions(name);
       return versions
         .filter((v) => v.state === 1 || v.state === 'ENABLED')
         .map((v) => ({ name, metadata: { version: versionOf(v.name) ?? '', ...(v.createTime?.seconds != null ? { updatedAt: new Date(Number(String(v.createTime.seconds)) * 1000).toISOString() } : {}) } }))
@@ -212,46 +229,7 @@ export const createGcpSecretManagerProvider = ((options: GcpSecretManagerOptions
 
 export default createGcpSecretManagerProvider;
 
-/** Runs `work` up to `attempts` times while it fails with a retryable error, backing off 200 ms, 400 ms, ... with jitter. */
-async function retried<T>(attempts: number, work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt >= attempts || !(error instanceof CofferError) || !error.retryable) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1) * (0.5 + Math.random())));
-    }
-  }
-}
-
 /** The version number at the end of a version's resource name. */
 function versionOf(resource: string | null | undefined): string | undefined {
   return /\/versions\/(\d+)$/.exec(resource ?? '')?.[1];
-}
-
-async function createClient(options: GcpSecretManagerOptions): Promise<GcpClientLike> {
-  const sdk = await loadOptionalPackage(PACKAGE, 'The gcp-secret-manager provider', () => import('@google-cloud/secret-manager'));
-  const endpoint = options.endpoint === undefined ? undefined : new URL(options.endpoint);
-  const transport = endpoint === undefined ? {} : {
-    fallback: true, apiEndpoint: endpoint.hostname, protocol: endpoint.protocol.replace(':', ''),
-    port: Number(endpoint.port || (endpoint.protocol === 'http:' ? 80 : 443)),
-  };
-  const auth = options.accessToken === undefined ? {} : { authClient: bearer(options.accessToken), fallback: true };
-  return new sdk.SecretManagerServiceClient({ ...transport, ...auth } as ConstructorParameters<typeof sdk.SecretManagerServiceClient>[0]) as unknown as GcpClientLike;
-}
-
-/**
- * A minimal auth client for a fixed bearer token: what the SDK's REST transport asks of one
- * (`getRequestHeaders`, and `fetch` for the request itself).
- */
-function bearer(token: string) {
-  const withToken = (headers?: ConstructorParameters<typeof Headers>[0]) => {
-    const h = new Headers(headers);
-    h.set('authorization', `Bearer ${token}`);
-    return h;
-  };
-  return {
-    getRequestHeaders: async () => withToken(),
-    fetch: (url: string, init: RequestInit) => fetch(url, { method: init.method ?? 'GET', headers: withToken(init.headers), ...(init.body !== undefined ? { body: init.body } : {}), ...(init.signal ? { signal: init.signal } : {}) }),
-  };
 }

@@ -43,11 +43,11 @@ export const optionsSchema = z.object({
 
 /** Options of the `kubernetes` provider. */
 export interface KubernetesOptions {
-  /** The namespace of the Secrets. Default: COFFER_K8S_NAMESPACE, else the kubeconfig context's namespace, else the pod's own (service account), else `default`. */
+  /** The namespace of the Secrets. Default: COFFER_K8S_NAMESPACE, else K8S_SECRET_NAMESPACE, else the kubeconfig context's namespace, else the pod's own (service account), else `default`. */
   readonly namespace?: string;
   /** `object`: one Secret holds every secret as a key; `per-secret`: one Secret per secret. Default `object`. */
   readonly mode?: 'object' | 'per-secret';
-  /** The Secret of `object` mode. Default `coffer`. */
+  /** The Secret of `object` mode. Default: K8S_SECRET_NAME, else `coffer`. */
   readonly secretName?: string;
   /** Prepended to the object name of each secret in `per-secret` mode. Default `coffer-`. */
   readonly prefix?: string;
@@ -83,9 +83,13 @@ export interface KubernetesOptions {
 export const createKubernetesProvider = ((options: KubernetesOptions = {}, context: { env?: Readonly<Record<string, string | undefined>>; cwd?: string } = {}) => {
   const env = context.env ?? process.env;
   const mode = options.mode ?? 'object';
-  const secretName = options.secretName ?? 'coffer';
+  // K8S_SECRET_NAMESPACE and K8S_SECRET_NAME are what teams moving from the requirements' secrets
+  // module already set; Coffer's own name, then an option, win over them.
+  const secretNameFrom = options.secretName !== undefined ? 'the secretName option' : env.K8S_SECRET_NAME ? 'K8S_SECRET_NAME' : undefined;
+  const secretName = options.secretName ?? (env.K8S_SECRET_NAME || 'coffer');
   const prefix = options.prefix ?? 'coffer-';
-  const namespace = options.namespace ?? (env.COFFER_K8S_NAMESPACE || undefined);
+  const namespaceFrom = options.namespace !== undefined ? 'the namespace option' : env.COFFER_K8S_NAMESPACE ? 'COFFER_K8S_NAMESPACE' : 'K8S_SECRET_NAMESPACE';
+  const namespace = options.namespace ?? (env.COFFER_K8S_NAMESPACE || env.K8S_SECRET_NAMESPACE || undefined);
   const serviceAccountDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
   let layout: Promise<Layout> | undefined;
   let closed = false;
@@ -93,7 +97,10 @@ export const createKubernetesProvider = ((options: KubernetesOptions = {}, conte
   const open = (): Promise<Layout> => {
     if (closed) return Promise.reject(new CofferError('COFFER_E_USAGE', 'The kubernetes provider was closed; open a new one.'));
     if (namespace !== undefined && !DNS_LABEL.test(namespace)) {
-      return Promise.reject(new CofferError('COFFER_E_CONFIG_INVALID', `The namespace ${JSON.stringify(namespace.slice(0, 80))} (COFFER_K8S_NAMESPACE) is not a namespace name (lower-case letters, digits and -, at most 63); fix it.`, { details: { provider: 'kubernetes' } }));
+      return Promise.reject(new CofferError('COFFER_E_CONFIG_INVALID', `The namespace ${JSON.stringify(namespace.slice(0, 80))} (${namespaceFrom}) is not a namespace name (lower-case letters, digits and -, at most 63); fix it.`, { details: { provider: 'kubernetes' } }));
+    }
+    if (mode === 'object' && secretNameFrom !== undefined && !isObjectName(secretName)) {
+      return Promise.reject(new CofferError('COFFER_E_CONFIG_INVALID', `The Secret name ${JSON.stringify(secretName.slice(0, 80))} (${secretNameFrom}) is not a Kubernetes object name (lower-case letters, digits, - and ., at most 253); fix it.`, { details: { provider: 'kubernetes' } }));
     }
     layout ??= connect({
       kubeconfig: options.kubeconfig, context: options.context, serviceAccountDir, namespace, env, cwd: context.cwd ?? process.cwd(),

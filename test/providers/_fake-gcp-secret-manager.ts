@@ -5,8 +5,9 @@
  * whose checksum does not match is refused with INVALID_ARGUMENT), pages lists with
  * nextPageToken (small pages, to make clients page), answers errors in Google's JSON error shape
  * ({ error: { code, message, status } }), and checks the bearer token. Failures can be injected:
- * PERMISSION_DENIED on one secret, RESOURCE_EXHAUSTED, UNAVAILABLE, and a payload damaged on
- * the way back.
+ * PERMISSION_DENIED on one secret, RESOURCE_EXHAUSTED (with a Retry-After header and, if asked,
+ * a google.rpc.RetryInfo detail, as Google's services send), UNAVAILABLE, any status on chosen
+ * requests, and a payload damaged on the way back.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,12 @@ export interface GcpFaults {
   denied: Set<string>;
   /** The next N calls answer 429 RESOURCE_EXHAUSTED. */
   throttle: number;
+  /** The Retry-After header sent with a 429, in seconds; none when undefined. Default '0'. */
+  retryAfter: string | undefined;
+  /** A google.rpc.RetryInfo retryDelay (`"1.5s"`) put in the 429's error details; none when undefined. */
+  retryDelay: string | undefined;
+  /** Called with every request as `METHOD path`; an HTTP status it returns is the answer (an error in Google's shape) instead of the normal one. */
+  failOn: ((request: string) => number | undefined) | undefined;
   /** The next N calls answer 503 UNAVAILABLE. */
   unavailable: number;
   /** The next access returns a payload that does not match its checksum. */
@@ -36,17 +43,20 @@ export interface FakeGcp {
   readonly faults: GcpFaults;
   /** Every request, as `METHOD path`. */
   readonly requests: string[];
+  /** Every request with the time it arrived (Date.now()), in order. */
+  readonly timeline: { readonly request: string; readonly at: number }[];
   close(): Promise<void>;
 }
 
-const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 412: 'FAILED_PRECONDITION', 429: 'RESOURCE_EXHAUSTED', 503: 'UNAVAILABLE' };
+const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 412: 'FAILED_PRECONDITION', 429: 'RESOURCE_EXHAUSTED', 501: 'UNIMPLEMENTED', 503: 'UNAVAILABLE' };
 const PAGE = 2;
 
 /** Starts a fake Secret Manager on a free loopback port that accepts `Bearer <token>`. */
 export async function startFakeGcp(token = 'ya29.fake-token'): Promise<FakeGcp> {
   const projects = new Map<string, Map<string, Secret>>();
-  const faults: GcpFaults = { denied: new Set(), throttle: 0, unavailable: 0, corrupt: false };
+  const faults: GcpFaults = { denied: new Set(), throttle: 0, retryAfter: '0', retryDelay: undefined, failOn: undefined, unavailable: 0, corrupt: false };
   const requests: string[] = [];
+  const timeline: { request: string; at: number }[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
@@ -61,13 +71,18 @@ export async function startFakeGcp(token = 'ya29.fake-token'): Promise<FakeGcp> 
 
   function handle(req: IncomingMessage, res: ServerResponse, body: string) {
     const url = new URL(req.url ?? '/', 'http://x');
-    requests.push(`${req.method} ${url.pathname}`);
+    const request = `${req.method} ${url.pathname}`;
+    requests.push(request);
+    timeline.push({ request, at: Date.now() });
     if (req.headers.authorization !== `Bearer ${token}`) return fail(res, 401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
     if (faults.throttle > 0) {
       faults.throttle--;
-      res.setHeader('retry-after', '0');
-      return fail(res, 429, 'Quota exceeded for quota metric \'Access requests\'.');
+      if (faults.retryAfter !== undefined) res.setHeader('retry-after', faults.retryAfter);
+      const details = faults.retryDelay === undefined ? [] : [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: faults.retryDelay }];
+      return fail(res, 429, 'Quota exceeded for quota metric \'Access requests\'.', details);
     }
+    const injected = faults.failOn?.(request);
+    if (injected !== undefined) return fail(res, injected, `injected failure of ${request}`);
     if (faults.unavailable > 0) {
       faults.unavailable--;
       return fail(res, 503, 'The service is currently unavailable.');
@@ -146,7 +161,7 @@ export async function startFakeGcp(token = 'ya29.fake-token'): Promise<FakeGcp> 
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    port: (server.address() as AddressInfo).port, token, projects, faults, requests,
+    port: (server.address() as AddressInfo).port, token, projects, faults, requests, timeline,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -159,7 +174,7 @@ function ok(res: ServerResponse, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function fail(res: ServerResponse, code: number, message: string): void {
+function fail(res: ServerResponse, code: number, message: string, details: readonly object[] = []): void {
   res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: { code, message, status: STATUS[code] ?? 'UNKNOWN' } }));
+  res.end(JSON.stringify({ error: { code, message, status: STATUS[code] ?? 'UNKNOWN', ...(details.length > 0 ? { details } : {}) } }));
 }

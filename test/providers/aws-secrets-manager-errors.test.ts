@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rejectsWith, withFakeAws } from './_aws-harness.js';
+import { readWithoutPackage } from './_missing-sdk.js';
 import { EXPIRED_SESSION_TOKEN } from './_fake-aws-secrets-manager.js';
 
 test('access denied on one secret is COFFER_E_ACCESS_DENIED naming the action and the secret, never "not found"; the others still read', () => withFakeAws(async ({ fake, open }) => {
@@ -143,3 +144,10 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+test('without @aws-sdk/client-secrets-manager the provider opens, and its first call is COFFER_E_MISSING_PACKAGE naming the package and its npm install command', async () => {
+  const { opened, code, message } = await readWithoutPackage('src/providers/aws-secrets-manager.ts', { region: 'us-east-1' }, '@aws-sdk/client-secrets-manager');
+  assert.equal(opened, 'aws-secrets-manager');
+  assert.equal(code, 'COFFER_E_MISSING_PACKAGE', message);
+  assert.ok(message.includes('needs the @aws-sdk/client-secrets-manager package') && message.includes('npm install @aws-sdk/client-secrets-manager'), message);
+});

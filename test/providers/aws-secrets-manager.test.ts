@@ -149,9 +149,23 @@ test('the endpoint comes from the option, else AWS_ENDPOINT_URL_SECRETS_MANAGER,
     assert.equal((await open({}, { AWS_ENDPOINT_URL_SECRETS_MANAGER: undefined, AWS_ENDPOINT_URL: fake.endpoint }).get('E')).value, 'endpoint-value');
     assert.equal((await open({}, { AWS_ENDPOINT_URL: other.endpoint }).get('E')).value, 'endpoint-value', 'the service-specific variable wins');
     assert.equal((await open({ endpoint: other.endpoint }).get('E')).value, 'other-endpoint-value', 'the option wins');
-    const ignored = open({ maxAttempts: 1 }, { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true', AWS_REGION: 'us-east-1' });
-    assert.match(ignored.location, /region us-east-1[,)]/);
+    // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: the endpoint the variable names gets no request; the option's does.
+    const named = { AWS_ENDPOINT_URL_SECRETS_MANAGER: other.endpoint, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' };
+    const before = { fake: fake.requests.length, other: other.requests.length };
+    assert.equal((await open({ endpoint: fake.endpoint }, named).get('E')).value, 'endpoint-value');
+    assert.equal(fake.requests.length - before.fake, 1, 'the endpoint of the option was called');
+    assert.equal(other.requests.length, before.other, 'the endpoint of the ignored variable was not');
+    // Without the option the call goes to the region's public endpoint, never to the variable's.
+    // The region is one no AWS host serves, so the call fails on DNS instead of reaching AWS.
+    const ignored = open({ maxAttempts: 1, timeoutMs: 5_000 }, { ...named, AWS_REGION: 'zz-nowhere-1' });
+    assert.match(ignored.location, /region zz-nowhere-1[,)]/);
     assert.doesNotMatch(ignored.location, /endpoint/);
+    const error = await rejectsWith(ignored.get('E'), 'COFFER_E_UNAVAILABLE');
+    assert.match(error.message, /https:\/\/secretsmanager\.zz-nowhere-1\.amazonaws\.com/);
+    assert.equal(other.requests.length, before.other, 'the ignored variable\'s endpoint still got no request');
+    // The same call with the variable honoured does reach it: the check above can fail.
+    await rejectsWith(open({ maxAttempts: 1 }, { ...named, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined, AWS_REGION: 'zz-nowhere-1' }).get('E'), 'COFFER_E_ACCESS_DENIED');
+    assert.equal(other.requests.length, before.other + 1, 'honoured, the variable sends the call to its endpoint');
   } finally {
     await other.close();
   }

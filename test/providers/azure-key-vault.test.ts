@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createKeyVaultProvider } from '../../src/providers/azure-key-vault.js';
 import { describeProviderConformance } from '../conformance/provider-suite.js';
 import { startFakeKeyVault } from './_fake-azure-key-vault.js';
 import { openOn, rejects, withFake } from './_azure-harness.js';
@@ -152,5 +153,25 @@ test('noReuse refuses a value equal to one of the last four versions, without sh
     await assert.rejects(provider.setMany([{ name: 'DB_PASSWORD', value: 'pw-one', noReuse: true }]), (error: Error) => rejects('COFFER_E_REUSED_VALUE', 'DB_PASSWORD')(error) && !error.message.includes('pw-one'));
     await provider.setMany([{ name: 'DB_PASSWORD', value: 'pw-four', noReuse: true }]);
     assert.equal((await provider.get('DB_PASSWORD')).value, 'pw-four');
+  });
+});
+
+test('AZURE_SECRET_PREFIX (set by teams moving from their own secrets module) is the prefix when the option is absent; the option wins; a bad one is a config error', async () => {
+  await withFake(async (fake) => {
+    const base = { vaultUrl: fake.url, caCert: fake.caFile, credential: fake.credential(), disableChallengeResourceVerification: true, maxAttempts: 1, pollIntervalMs: 10 };
+    const env = { AZURE_SECRET_PREFIX: 'vibebox-' };
+    const viaEnv = createKeyVaultProvider(base, { env });
+    const explicit = createKeyVaultProvider({ ...base, prefix: 'prod-' }, { env });
+    try {
+      assert.match(viaEnv.location, /prefix vibebox-\)$/);
+      await viaEnv.set('DB_PASSWORD', 'env-prefix-value');
+      await explicit.set('DB_PASSWORD', 'option-prefix-value');
+      assert.deepEqual([...fake.secrets.values()].map((s) => s.name).sort(), ['prod-DB-PASSWORD', 'vibebox-DB-PASSWORD']);
+      assert.deepEqual((await viaEnv.list()).map((s) => s.name), ['DB_PASSWORD']);
+    } finally {
+      await viaEnv.close();
+      await explicit.close();
+    }
+    assert.throws(() => createKeyVaultProvider(base, { env: { AZURE_SECRET_PREFIX: 'vibebox_' } }), rejects('COFFER_E_CONFIG_INVALID', 'AZURE_SECRET_PREFIX', 'letters, digits and -'));
   });
 });

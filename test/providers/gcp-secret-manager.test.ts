@@ -96,6 +96,39 @@ test('setMany that fails part-way deletes the secrets it created and writes back
   });
 });
 
+test('a setMany undo never deletes an existing secret whose latest version is disabled: it keeps every version and the latest stays unreadable', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('KEPT', 'first-value');
+    await provider.set('KEPT', 'second-value');
+    await provider.disableVersion('KEPT', '2');
+    fake.faults.denied.add('LATER');
+    await assert.rejects(provider.setMany([{ name: 'KEPT', value: 'batch-value' }, { name: 'LATER', value: 'x' }]), (error: Error & { details?: Record<string, unknown> }) =>
+      rejects('COFFER_E_ACCESS_DENIED', 'IAM', 'Nothing was changed', 'restored')(error) && error.details?.restored === 1 && !error.message.includes('batch-value'));
+    assert.ok(fake.projects.get('coffer-test')?.has('KEPT'), 'the secret is still there');
+    assert.equal((await provider.get('KEPT', { version: '1' })).value, 'first-value');
+    await assert.rejects(provider.get('KEPT'), rejects('COFFER_E_NOT_FOUND', 'disabled'), 'latest is unreadable, as before the batch');
+    assert.deepEqual((await provider.versions('KEPT')).map((v) => v.metadata.version), ['1'], 'the version the batch added is disabled');
+    await provider.enableVersion('KEPT', '2');
+    assert.equal((await provider.get('KEPT', { version: '2' })).value, 'second-value');
+    await provider.close();
+  });
+});
+
+test('a setMany whose undo fails too says which secrets were not restored', async () => {
+  await withFake(async (fake) => {
+    const provider = open(fake);
+    await provider.set('KEEP', 'original');
+    fake.faults.denied.add('LATER');
+    fake.faults.failOn = (request) => (request === 'DELETE /v1/projects/coffer-test/secrets/NEW_ONE' ? 503 : undefined);
+    await assert.rejects(provider.setMany([{ name: 'KEEP', value: 'changed' }, { name: 'NEW_ONE', value: 'fresh' }, { name: 'LATER', value: 'x' }]), (error: Error & { details?: Record<string, unknown> }) =>
+      rejects('COFFER_E_ACCESS_DENIED', 'IAM', 'Restoring NEW_ONE (COFFER_E_UNAVAILABLE) failed too')(error) && error.details?.restored === 1 && error.details.notRestored === 1);
+    assert.equal((await provider.get('KEEP')).value, 'original', 'the other write was undone');
+    assert.equal((await provider.get('NEW_ONE')).value, 'fresh', 'the one whose undo failed holds the new value, as the message says');
+    await provider.close();
+  });
+});
+
 test('errors are told apart and name the project, never a value or the token', async () => {
   await withFake(async (fake) => {
     const provider = open(fake);
@@ -124,5 +157,24 @@ test('errors are told apart and name the project, never a value or the token', a
     assert.equal((await patient.get('SECRET_X')).value, 'the-hidden-value', 'reads are retried past throttling and an outage');
     await patient.close();
     await provider.close();
+  });
+});
+
+test('GCP_SECRET_PREFIX (set by teams moving from their own secrets module) is the prefix when the option is absent; the option wins; a bad one is a config error', async () => {
+  await withFake(async (fake) => {
+    const env = { GCP_SECRET_PREFIX: 'vibebox-' };
+    const base = { project: 'coffer-test', endpoint: `http://127.0.0.1:${fake.port}`, accessToken: fake.token, maxAttempts: 1 };
+    const viaEnv = createGcpSecretManagerProvider(base, { env });
+    const explicit = createGcpSecretManagerProvider({ ...base, prefix: 'prod_' }, { env });
+    assert.match(viaEnv.location, /prefix vibebox-\)$/);
+    await viaEnv.set('DB_PASSWORD', 'env-prefix-value');
+    await explicit.set('DB_PASSWORD', 'option-prefix-value');
+    assert.deepEqual([...(fake.projects.get('coffer-test')?.keys() ?? [])].sort(), ['prod_DB_PASSWORD', 'vibebox-DB_PASSWORD']);
+    assert.deepEqual((await viaEnv.list()).map((s) => s.name), ['DB_PASSWORD']);
+    const bad = createGcpSecretManagerProvider(base, { env: { GCP_SECRET_PREFIX: 'vibebox/' } });
+    await assert.rejects(bad.get('DB_PASSWORD'), rejects('COFFER_E_CONFIG_INVALID', 'GCP_SECRET_PREFIX', 'letters, digits, _ and -'));
+    await assert.rejects(bad.setMany([{ name: 'DB_PASSWORD', value: 'v' }]), rejects('COFFER_E_CONFIG_INVALID', 'GCP_SECRET_PREFIX'));
+    assert.equal(fake.requests.filter((r) => r.includes('vibebox/')).length, 0, 'refused before any call');
+    for (const p of [viaEnv, explicit, bad]) await p.close();
   });
 });

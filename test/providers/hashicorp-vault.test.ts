@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectProvider } from '../../src/client/sources.js';
+import createVaultProvider from '../../src/providers/hashicorp-vault.js';
 import { openProvider } from '../../src/providers/registry.js';
 import { describeProviderConformance } from '../conformance/provider-suite.js';
 import { raw, rejectsWith, vaultFixture, withVault } from './_vault-setup.js';
@@ -159,5 +160,24 @@ test('VAULT_ADDR (or SECRET_PROVIDER=vault) chooses this provider at start-up, w
     } finally {
       await selected.provider.close();
     }
+  }
+}));
+
+test('VAULT_PATH, VAULT_KV_VERSION and VAULT_PREFIX (set by teams moving from their own secrets module) give the mount, KV version and prefix; options win; a bad value is a one-line config error', () => withVault({ version: 1, mount: 'kv' }, async ({ fake }) => {
+  const env = { VAULT_TOKEN: fake.rootToken, VAULT_PATH: 'kv', VAULT_KV_VERSION: '1', VAULT_PREFIX: 'legacy/' };
+  const fromEnv = createVaultProvider({ address: fake.url }, { env, cwd: '/' });
+  try {
+    assert.match(fromEnv.location, /mount kv\/, KV v1, prefix legacy\//);
+    await fromEnv.set('API_KEY', 'env-layout-value');
+    assert.deepEqual((await raw(fake, 'GET', 'kv/legacy/API_KEY')).body.data, { value: 'env-layout-value' });
+  } finally {
+    await fromEnv.close();
+  }
+  const explicit = await openProvider('hashicorp-vault', { address: fake.url, mount: 'secret', kvVersion: 2, prefix: 'app/' }, { env });
+  assert.match(explicit.location, /mount secret\/, KV v2, prefix app\//);
+  await explicit.close();
+  for (const [variable, value, says] of [['VAULT_KV_VERSION', '3', 'must be 1 or 2'], ['VAULT_PATH', '../etc', 'not a mount path'], ['VAULT_PREFIX', '/abs', 'path segments']] as const) {
+    const error = await rejectsWith(openProvider('hashicorp-vault', { address: fake.url }, { env: { ...env, [variable]: value } }), 'COFFER_E_CONFIG_INVALID', [variable, says]);
+    assert.ok(!error.message.includes('\n'));
   }
 }));

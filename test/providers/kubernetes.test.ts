@@ -166,3 +166,33 @@ test('config options are checked when the environment is used, and a bad COFFER_
   await assert.rejects(provider.get('A'), rejects('COFFER_E_CONFIG_INVALID', ['COFFER_K8S_NAMESPACE']));
   await provider.close();
 });
+
+test('K8S_SECRET_NAMESPACE and K8S_SECRET_NAME (set by teams moving from their own secrets module) give the namespace and the object-mode Secret; COFFER_K8S_NAMESPACE and options win; bad values are config errors', () => withK8s(async ({ fake, dir, kubeconfig }) => {
+  for (const ns of ['legacy', 'coffer-ns']) fake.namespaces.set(ns, new Map());
+  const legacy = { KUBECONFIG: kubeconfig, K8S_SECRET_NAMESPACE: 'legacy', K8S_SECRET_NAME: 'vibebox-secrets' };
+  const opened = [
+    createKubernetesProvider({ maxAttempts: 1 }, { env: legacy, cwd: dir }),
+    createKubernetesProvider({ maxAttempts: 1 }, { env: { ...legacy, COFFER_K8S_NAMESPACE: 'coffer-ns' }, cwd: dir }),
+    createKubernetesProvider({ namespace: 'shop', secretName: 'api-secrets', maxAttempts: 1 }, { env: legacy, cwd: dir }),
+    createKubernetesProvider({ mode: 'per-secret', maxAttempts: 1 }, { env: { ...legacy, K8S_SECRET_NAME: 'Not_A_Name' }, cwd: dir }),
+  ] as const;
+  const [viaLegacy, cofferWins, optionsWin, perSecret] = opened;
+  try {
+    assert.match(viaLegacy.location, /namespace legacy, Secret vibebox-secrets/);
+    await viaLegacy.set('A', 'legacy-value');
+    assert.equal(decoded(fake.namespaces.get('legacy')?.get('vibebox-secrets')).A, 'legacy-value');
+    await cofferWins.set('B', 'coffer-value');
+    assert.equal(decoded(fake.namespaces.get('coffer-ns')?.get('vibebox-secrets')).B, 'coffer-value', 'COFFER_K8S_NAMESPACE beats K8S_SECRET_NAMESPACE');
+    await optionsWin.set('C', 'option-value');
+    assert.equal(decoded(fake.namespaces.get('shop')?.get('api-secrets')).C, 'option-value');
+    await perSecret.set('D', 'per-secret-value');
+    assert.ok(fake.namespaces.get('legacy')?.has('coffer-d'), 'K8S_SECRET_NAME plays no part in per-secret mode');
+  } finally {
+    for (const p of opened) await p.close();
+  }
+  for (const [env, variable] of [[{ K8S_SECRET_NAMESPACE: 'Not A Namespace' }, 'K8S_SECRET_NAMESPACE'], [{ K8S_SECRET_NAME: 'Vibebox_Secrets' }, 'K8S_SECRET_NAME']] as const) {
+    const bad = createKubernetesProvider({}, { env: { KUBECONFIG: kubeconfig, ...env }, cwd: dir });
+    await assert.rejects(bad.get('A'), rejects('COFFER_E_CONFIG_INVALID', [variable, 'fix it']));
+    await bad.close();
+  }
+}));
