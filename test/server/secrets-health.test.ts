@@ -22,9 +22,9 @@ async function manager() {
 const listen = (server: Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 const close = (server: Server) => new Promise((resolve) => server.close(resolve));
 
-/** The same contract, whatever the framework. */
+/** The same contract, whatever the framework (`base` may end with a prefix such as `/ops`). */
 async function checkEndpoints(base: string, provider: ReturnType<typeof memoryProvider>) {
-  const health = await fetch(`${base}/healthz`);
+  const health = await fetch(`${base}/healthz?probe=1`);
   assert.equal(health.status, 200);
   const summary = await health.json() as Record<string, unknown>;
   assert.deepEqual(Object.keys(summary).sort(), ['cacheAge', 'cacheExpired', 'initialized', 'lastRefresh', 'requiredSecretsOk', 'secretsLoaded', 'source', 'status']);
@@ -84,6 +84,19 @@ test('Fastify: the plugin registers the routes', async () => {
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   try {
     await checkEndpoints(base, provider);
+  } finally {
+    await app.close();
+  }
+});
+
+test('Fastify: registered with a prefix, the routes answer under it', async () => {
+  const { m, provider } = await manager();
+  const app = Fastify();
+  await app.register(secretsHealthPlugin, { manager: m, adminToken: VALUES.ADMIN_TOKEN, prefix: '/ops' });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    await checkEndpoints(`${base}/ops`, provider);
+    assert.equal((await fetch(`${base}/healthz`)).status, 404, 'not outside the prefix');
   } finally {
     await app.close();
   }
