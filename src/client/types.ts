@@ -12,7 +12,8 @@ export interface SecretManagerOptions<S extends SecretSchema = SecretSchema> {
   readonly schema?: S;
   /**
    * Where values come from: a Provider instance, a provider id, or nothing to choose from the
-   * environment (SECRET_PROVIDER, then detection; see docs/sources.md).
+   * environment (SECRET_PROVIDER, then detection; see docs/sources.md). ENABLE_SECRET_MANAGER=false
+   * in the environment overrides it (plain environment variables: the emergency switch).
    */
   readonly provider?: Provider | string;
   /** Options of the provider when it is given by id. */
