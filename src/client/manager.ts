@@ -21,6 +21,7 @@ import type { Provider, SecretListing } from '../providers/types.js';
 import { AccessLog, type AccessEntry } from './audit-log.js';
 import { buildHealth } from './health.js';
 import { Circuit, DEFAULT_CIRCUIT, DEFAULT_RETRY, withRetry, withTimeout, type RetryOptions } from './resilience.js';
+import { sourceLabel } from './_source-chain.js';
 import { isRequired, type SecretNameOf, type SecretSchema, type ValueFor } from './schema.js';
 import type { GetSecretOptions, HealthReport, LogRecord, RefreshEvent, SecretManagerEvents, SecretManagerOptions, VersionedValue } from './types.js';
 
@@ -229,7 +230,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   /** Value-free health of the manager and of every declared or cached secret. */
   health(): HealthReport {
     return buildHealth({
-      schema: this.schema, cache: this.cache, now: this.now(), initialized: this.initialized, source: this.provider.id,
+      schema: this.schema, cache: this.cache, now: this.now(), initialized: this.initialized, source: sourceLabel(this.provider),
       lastRefresh: this.lastRefresh, failures: this.failures, lastCode: this.lastCode, circuit: this.circuit.state, maxStalenessMs: this.settings.maxStalenessMs,
     });
   }

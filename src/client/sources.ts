@@ -14,10 +14,10 @@ import { environmentLabel, getEnvironment } from '../config/resolve.js';
 import { fileVariableNames } from '../providers/file.js';
 import { isProviderId, openProvider, PROVIDER_ALIASES, PROVIDER_IDS } from '../providers/registry.js';
 import type { Provider } from '../providers/types.js';
-import { createChainProvider } from './_source-chain.js';
+import { createChainProvider, sourceLabel, type ChainProvider } from './_source-chain.js';
 
 /** Combines providers into one read-only fallback chain; see src/client/_source-chain.ts. */
-export { createChainProvider };
+export { createChainProvider, sourceLabel, type ChainProvider };
 /** Short provider names (`aws`, `vault`, ...); defined with the registry. */
 export { PROVIDER_ALIASES };
 

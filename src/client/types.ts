@@ -120,7 +120,7 @@ export interface HealthReport {
   /** unhealthy: a required secret is missing or unreadable; degraded: serving stale values or refreshes failing. */
   readonly status: 'healthy' | 'degraded' | 'unhealthy';
   readonly initialized: boolean;
-  /** The provider id (`store`, `dotenv`, `chain(store,env)`, ...). */
+  /** The provider id (`store`, `dotenv`, ...), or for a fallback chain its providers in order (`chain(store,env)`). */
   readonly source: string;
   readonly secretsLoaded: number;
   readonly requiredSecretsOk: boolean;

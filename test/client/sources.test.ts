@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CofferError, isCofferError, type ErrorCode } from '../../src/core/errors.js';
 import { createChainProvider, detectProvider, DETECTION_RULES, selectProvider } from '../../src/client/sources.js';
+import { SecretManager } from '../../src/client/manager.js';
 import createEnvProvider from '../../src/providers/env.js';
 import type { Provider, SecretRecord } from '../../src/providers/types.js';
 
@@ -234,6 +235,13 @@ describe('createChainProvider', () => {
     assert.deepEqual(await chain.get('ONLY_B'), { name: 'ONLY_B', value: 'b1', metadata: { source: 'b' } });
     await rejects(chain.get('NOWHERE'), 'COFFER_E_NOT_FOUND', ['NOWHERE', 'a (a location), then b (b location)']);
     assert.deepEqual(b.reads, ['ONLY_B', 'NOWHERE']);
+  });
+
+  test('a manager over a chain names every provider of it in health: chain(a,b), nested chains too', async () => {
+    const manager = new SecretManager(createChainProvider([fake('a', { X: 'x1' }), createChainProvider([fake('b', {}), fake('c', {})])]), { schema: { X: {} } });
+    const health = await manager.initialize();
+    assert.equal(health.source, 'chain(a,chain(b,c))');
+    assert.equal(health.secrets.X?.source, 'a');
   });
 
   test('access denied in the middle stops the chain and surfaces; it is never turned into not found', async () => {
