@@ -19,6 +19,7 @@ import { createRedactor, type Redactor } from '../core/redaction.js';
 import { hasReferences, referencedSecrets, resolveReferences } from '../core/references.js';
 import type { Provider, SecretListing } from '../providers/types.js';
 import { AccessLog, type AccessEntry } from './audit-log.js';
+import { ErrorState } from './_error-state.js';
 import { buildHealth } from './health.js';
 import { Circuit, DEFAULT_CIRCUIT, DEFAULT_RETRY, withRetry, withTimeout, type RetryOptions } from './resilience.js';
 import { sourceLabel } from './_source-chain.js';
@@ -60,8 +61,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private readonly now: () => number;
   private initialized = false;
   private lastRefresh: number | undefined;
-  private failures = 0;
-  private lastCode: string | null = null;
+  private readonly errors = new ErrorState();
   private redactor: Redactor | undefined;
 
   /** @internal use createSecretManager */
@@ -231,7 +231,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   health(): HealthReport {
     return buildHealth({
       schema: this.schema, cache: this.cache, now: this.now(), initialized: this.initialized, source: sourceLabel(this.provider),
-      lastRefresh: this.lastRefresh, failures: this.failures, lastCode: this.lastCode, circuit: this.circuit.state, maxStalenessMs: this.settings.maxStalenessMs,
+      lastRefresh: this.lastRefresh, errors: this.errors, circuit: this.circuit.state, maxStalenessMs: this.settings.maxStalenessMs,
     });
   }
 
@@ -302,6 +302,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     } catch (error) {
       // A required secret that vanished keeps its last good value (degraded), like any failed refresh.
       if (isCofferError(error, 'COFFER_E_NOT_FOUND') && previous?.value !== undefined && isRequired(this.schema[name]) && this.schema[name] !== undefined) {
+        this.failed(name, error, generation);
         this.record(this.now(), 'get', name, previous, 'not-found', error);
         this.log({ level: 'warn', message: `Required secret ${name} is no longer in the ${this.provider.id} provider; serving the cached value.`, name, code: error.code });
         throw error;
@@ -312,11 +313,13 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
         this.record(this.now(), 'get', name, entry, 'not-found');
       } else {
         // The caller (a background refresh, or a first read) decides what a failure means; the cached entry stays.
+        this.failed(name, error, generation);
         this.record(this.now(), 'get', name, previous, 'error', error);
         throw error;
       }
     }
     if ((this.generations.get(name) ?? 0) !== generation) return entry; // outdated by a write meanwhile
+    this.errors.secretSucceeded(name);
     // Same version and value: keep the entry (no event), only push its expiry.
     if (previous !== undefined && previous.fingerprint === entry.fingerprint && previous.version === entry.version) {
       const renewed = { ...previous, fetchedAt: entry.fetchedAt, expiresAt: entry.expiresAt };
@@ -390,18 +393,26 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private async call<T>(work: () => Promise<T>, what: string): Promise<T> {
     const label = `The ${this.provider.id} provider (${what})`;
     try {
-      const result = await this.circuit.run(() => withRetry(() => withTimeout(work(), this.settings.timeoutMs, label), this.settings.retry), label);
-      this.failures = 0;
-      return result;
+      return await this.circuit.run(() => withRetry(() => withTimeout(work(), this.settings.timeoutMs, label), this.settings.retry), label);
     } catch (error) {
       if (!isCofferError(error, 'COFFER_E_NOT_FOUND')) {
-        this.failures += 1;
-        this.lastCode = error instanceof CofferError ? error.code : 'COFFER_E_UNAVAILABLE';
+        const code = codeOf(error);
+        this.errors.add(error, code, this.now());
         // Without a listener Node would throw 'error' events; a failed refresh must never crash the app.
-        if (this.listenerCount('error') > 0) this.emit('error', { code: this.lastCode, message: error instanceof CofferError ? error.message : `${label} failed.` });
+        if (this.listenerCount('error') > 0) this.emit('error', { code, message: error instanceof CofferError ? error.message : `${label} failed.` });
       }
       throw error;
     }
+  }
+
+  /**
+   * A failed fetch of `name`: counted (once), and kept as the secret's last error until its next
+   * success, unless a write made the fetch outdated meanwhile.
+   */
+  private failed(name: string, error: unknown, generation: number): void {
+    const at = this.now();
+    this.errors.add(error, codeOf(error), at);
+    if ((this.generations.get(name) ?? 0) === generation) this.errors.secretFailed(name, codeOf(error), at);
   }
 
   private entryFor(name: string, value: string | undefined, version: string | undefined, source: string): CacheEntry {
@@ -430,6 +441,11 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     this.redactor ??= createRedactor([...this.cache].flatMap(([name, e]) => (e.value === undefined ? [] : [{ name, value: e.value }])));
     return this.redactor;
   }
+}
+
+/** The code of any error: its own for a CofferError, COFFER_E_UNAVAILABLE for a network fault or the like. */
+function codeOf(error: unknown): string {
+  return error instanceof CofferError ? error.code : 'COFFER_E_UNAVAILABLE';
 }
 
 /** The default test of `withFreshOnAuthError` for an authentication failure. */

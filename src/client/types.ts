@@ -113,11 +113,20 @@ export interface SecretHealth {
   readonly version: string | null;
   /** The value is past its TTL (served stale while refreshing or after a failed refresh). */
   readonly stale: boolean;
+  /**
+   * The secret's last fetch failed: its code and ISO 8601 time. The last good value (if any) is
+   * still served. Cleared by this secret's next successful fetch only; null while it is fine.
+   */
+  readonly lastError: { readonly code: string; readonly at: string } | null;
 }
 
 /** What `health()` returns. */
 export interface HealthReport {
-  /** unhealthy: a required secret is missing or unreadable; degraded: serving stale values or refreshes failing. */
+  /**
+   * unhealthy: not initialised, or a required secret is missing or unreadable; degraded: a
+   * secret's last fetch failed (its last good value is served), values are past their TTL, or the
+   * circuit is not closed; else healthy.
+   */
   readonly status: 'healthy' | 'degraded' | 'unhealthy';
   readonly initialized: boolean;
   /** The provider id (`store`, `dotenv`, ...), or for a fallback chain its providers in order (`chain(store,env)`). */
@@ -130,8 +139,13 @@ export interface HealthReport {
   readonly cacheExpired: boolean;
   /** ISO 8601 time of the last successful refresh or initialisation, or null. */
   readonly lastRefresh: string | null;
-  /** Failed provider calls since the last success, and the last error code. */
-  readonly errors: { readonly count: number; readonly lastCode: string | null };
+  /**
+   * Errors since the manager was created (failed provider calls for reads, refreshes, writes and
+   * lists, and failed fetches such as a required secret that vanished or a broken reference; a
+   * missing optional secret is an answer, not an error), with the last one's code and ISO time.
+   * Per secret, `secrets[name].lastError` says which ones are failing now.
+   */
+  readonly errors: { readonly count: number; readonly lastCode: string | null; readonly lastAt: string | null };
   /** The provider's circuit breaker. */
   readonly circuit: 'closed' | 'open' | 'half-open';
   readonly secrets: Readonly<Record<string, SecretHealth>>;

@@ -33,7 +33,7 @@ test('initialize loads every declared secret, applies defaults, and lists every 
   assert.equal(manager.value('A'), SECRET_A);
   assert.equal(manager.value('LOG_LEVEL'), 'info');
   assert.equal(manager.value('SENTRY_DSN'), undefined);
-  assert.deepEqual(health.secrets.LOG_LEVEL, { loaded: true, required: false, hasDefault: true, source: 'default', version: null, stale: false });
+  assert.deepEqual(health.secrets.LOG_LEVEL, { loaded: true, required: false, hasDefault: true, source: 'default', version: null, stale: false, lastError: null });
 
   const missing = setup({}, { B: SECRET_B });
   await assert.rejects(missing.manager.initialize(), (e) => isCofferError(e, 'COFFER_E_MISSING_SECRETS') && /Missing required secret: A \(provider memory\)/.test(e.message));
@@ -92,6 +92,32 @@ test('a failing refresh keeps serving the last good value (degraded), until the 
   assert.equal(await manager.get('A'), SECRET_A, 'get serves stale too');
   clock.now += 125_000;
   assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE') && /maximum staleness/.test(e.message) && !e.message.includes(SECRET_A));
+});
+
+test('a refresh where one secret fails and others succeed after it: degraded with the error counted, until that secret\'s own next success', async () => {
+  const { provider, manager } = setup({ retry: { attempts: 1 } });
+  await manager.initialize();
+  provider.faults.push({ kind: 'throw', error: unavailable() });
+  const result = await manager.refresh();
+  assert.deepEqual(result.failed, ['A']);
+  assert.deepEqual(result.refreshed, ['B', 'LOG_LEVEL', 'SENTRY_DSN'], 'B and the others succeeded after A failed');
+  let health = manager.health();
+  assert.equal(health.status, 'degraded');
+  assert.equal(health.errors.count, 1);
+  assert.equal(health.errors.lastCode, 'COFFER_E_UNAVAILABLE');
+  assert.match(health.errors.lastAt ?? '', /^\d{4}-\d\d-\d\dT/);
+  assert.deepEqual(health.secrets.A?.lastError, { code: 'COFFER_E_UNAVAILABLE', at: new Date(1_000_000).toISOString() });
+  assert.equal(health.secrets.B?.lastError, null);
+  assert.equal(manager.value('A'), SECRET_A, 'the last good value is served');
+  // Other secrets succeeding does not clear A's failure.
+  await manager.get('B', { bypassCache: true });
+  assert.equal(manager.health().status, 'degraded');
+  // A's own success does; the count stays: it counts errors since start.
+  await manager.get('A', { bypassCache: true });
+  health = manager.health();
+  assert.equal(health.status, 'healthy');
+  assert.equal(health.secrets.A?.lastError, null);
+  assert.equal(health.errors.count, 1);
 });
 
 test('a provider that hangs times out as UNAVAILABLE; retryable failures are retried, a refusal is not and stays a refusal', async () => {

@@ -102,6 +102,30 @@ test('Fastify: registered with a prefix, the routes answer under it', async () =
   }
 });
 
+test('a refresh that fails for one secret answers 502, and health says degraded with the error until that secret reloads', async () => {
+  const provider = memoryProvider(VALUES);
+  const m = new SecretManager(provider, { schema, retry: { attempts: 1 } });
+  await m.initialize();
+  const server = createServer(secretsHealthHandler(m, { adminToken: VALUES.ADMIN_TOKEN }));
+  const base = await listen(server);
+  const headers = { 'x-admin-token': VALUES.ADMIN_TOKEN };
+  try {
+    provider.faults.push({ kind: 'throw', error: new Error('ECONNRESET') });
+    const refresh = await fetch(`${base}/admin/refresh-secrets`, { method: 'POST', headers });
+    assert.equal(refresh.status, 502);
+    assert.deepEqual((await refresh.json() as { failed: string[] }).failed, ['DATABASE_URL']);
+    const summary = await (await fetch(`${base}/healthz`)).json() as { status: string };
+    assert.equal(summary.status, 'degraded');
+    const report = await (await fetch(`${base}/admin/secrets/health`, { headers })).json() as { errors: { count: number }; secrets: Record<string, { lastError: { code: string } | null }> };
+    assert.equal(report.errors.count, 1);
+    assert.equal(report.secrets.DATABASE_URL?.lastError?.code, 'COFFER_E_UNAVAILABLE');
+    assert.equal((await fetch(`${base}/admin/refresh-secrets`, { method: 'POST', headers })).status, 200);
+    assert.equal((await (await fetch(`${base}/healthz`)).json() as { status: string }).status, 'healthy');
+  } finally {
+    await close(server);
+  }
+});
+
 test('without an admin token the admin endpoints are refused; an unhealthy manager is 503', async () => {
   const provider = memoryProvider({});
   const m = new SecretManager(provider, { schema });
