@@ -158,17 +158,22 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     return new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not set in ${this.provider.location}.`, { details: { name } });
   }
 
-  /** Writes a secret through the provider and refreshes its cache entry. */
+  /**
+   * Writes a secret through the provider and reloads its cache entry; a new version (or value)
+   * is announced with `change`, as a rotation seen by a refresh would be.
+   */
   async set(name: SecretNameOf<S>, value: string): Promise<void> {
     await this.call(() => this.provider.set(name, value, { updatedAt: new Date(this.now()).toISOString() }), `write of ${name}`);
     this.record(this.now(), 'set', name, undefined, 'ok');
-    // A fetch that started before the write must not put the old value back.
+    // A fetch that started before the write must not put the old value back. The old entry stays
+    // until the reload replaces it: it is what the reload compares with to emit `change`.
     this.bump(name);
-    this.cache.delete(name);
     try {
       await this.load(name, true);
     } catch {
-      // The write happened; the next read fetches the value again.
+      // The write happened but the reload failed: forget the old value; the next read fetches again.
+      this.cache.delete(name);
+      this.redactor = undefined;
     }
   }
 
@@ -285,7 +290,10 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     const cached = this.cache.get(name);
     const usable = cached !== undefined && (cached.value !== undefined || !isRequired(this.schema[name]));
     if (usable && !force && this.now() < cached.expiresAt) return Promise.resolve(cached);
-    const work = this.fetch(name).finally(() => this.inflight.delete(name));
+    // Only its own slot: after a write, a newer fetch may hold it.
+    const work: Promise<CacheEntry> = this.fetch(name).finally(() => {
+      if (this.inflight.get(name) === work) this.inflight.delete(name);
+    });
     this.inflight.set(name, work);
     return work;
   }

@@ -192,6 +192,19 @@ test('access log and health carry names, sources and versions, never a value', a
   for (const value of [SECRET_A, SECRET_B]) assert.equal(text.includes(value), false);
 });
 
+test('set() and rotate() announce the new version with change, like a rotation seen by a refresh', async () => {
+  const { manager } = setup();
+  await manager.initialize();
+  const changes: unknown[] = [];
+  manager.on('change', (e) => changes.push(e));
+  await manager.set('B', 'value-of-b-set-by-app-0000');
+  assert.deepEqual(changes, [{ name: 'B', source: 'memory', version: '2', previousVersion: '1' }]);
+  const version = await manager.rotate('A', () => 'value-of-a-rotated-by-app-0');
+  assert.equal(version, '2');
+  assert.deepEqual(changes.slice(1), [{ name: 'A', source: 'memory', version: '2', previousVersion: '1' }]);
+  assert.equal(manager.value('A'), 'value-of-a-rotated-by-app-0');
+});
+
 test('set, rotate, delete, list and refresh go through the provider and keep the cache right', async () => {
   const { provider, manager } = setup();
   await manager.initialize();
