@@ -23,8 +23,10 @@ export interface HealthInput {
 
 /**
  * unhealthy: not initialised, or a required secret has no value; degraded: a secret whose last
- * fetch failed (its last good value still served), values past their TTL, or a circuit that is
- * not closed; else healthy. Only a secret's own successful fetch clears its failure.
+ * fetch failed (its last good value still served), or a circuit that is not closed; else healthy.
+ * Only a secret's own successful fetch clears its failure. A value past its TTL alone is not
+ * degraded (`cacheExpired` says so): it is refreshed at its next read, and a secret read only at
+ * start-up would otherwise make a sound process read as degraded an hour later, forever.
  */
 export function buildHealth(input: HealthInput): HealthReport {
   const names = [...new Set([...Object.keys(input.schema), ...input.cache.keys(), ...input.errors.bySecret.keys()])].sort();
@@ -51,7 +53,7 @@ export function buildHealth(input: HealthInput): HealthReport {
   }
   const loadedCount = Object.values(secrets).filter((s) => s.loaded).length;
   const status = !input.initialized || !requiredOk ? 'unhealthy'
-    : expired || input.errors.bySecret.size > 0 || input.circuit !== 'closed' ? 'degraded' : 'healthy';
+    : input.errors.bySecret.size > 0 || input.circuit !== 'closed' ? 'degraded' : 'healthy';
   return {
     status, initialized: input.initialized, source: input.source, secretsLoaded: loadedCount, requiredSecretsOk: requiredOk,
     cacheAge: oldest === undefined ? 0 : input.now - oldest, cacheExpired: expired,

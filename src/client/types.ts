@@ -124,8 +124,8 @@ export interface SecretHealth {
 export interface HealthReport {
   /**
    * unhealthy: not initialised, or a required secret is missing or unreadable; degraded: a
-   * secret's last fetch failed (its last good value is served), values are past their TTL, or the
-   * circuit is not closed; else healthy.
+   * secret's last fetch failed (its last good value is served) or the circuit is not closed; else
+   * healthy. Values past their TTL alone are not degraded (see `cacheExpired`).
    */
   readonly status: 'healthy' | 'degraded' | 'unhealthy';
   readonly initialized: boolean;

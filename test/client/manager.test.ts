@@ -120,6 +120,16 @@ test('a refresh where one secret fails and others succeed after it: degraded wit
   assert.equal(health.errors.count, 1);
 });
 
+test('values past their TTL that nobody read since are not degraded: nothing failed, and the next read refreshes them', async () => {
+  const { clock, manager } = setup();
+  await manager.initialize();
+  clock.now += 61_000;
+  const health = manager.health();
+  assert.equal(health.cacheExpired, true);
+  assert.equal(health.secrets.LOG_LEVEL?.stale, true);
+  assert.equal(health.status, 'healthy');
+});
+
 test('a provider that hangs times out as UNAVAILABLE; retryable failures are retried, a refusal is not and stays a refusal', async () => {
   const hang = setup({ timeoutMs: 50, retry: { attempts: 1 } });
   hang.provider.faults.push({ kind: 'hang' });
