@@ -46,6 +46,9 @@ interface Settings {
   readonly maxStalenessMs: number;
   readonly timeoutMs: number;
   readonly retry: RetryOptions;
+  readonly cooldownMs: number;
+  /** After a failed background refresh, the next one of that secret waits this long. */
+  readonly retryAfterFailureMs: number;
 }
 
 /** The runtime secret manager; create it with `createSecretManager`. */
@@ -62,6 +65,10 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private initialized = false;
   private lastRefresh: number | undefined;
   private readonly errors = new ErrorState();
+  /** Per secret: no background refresh before this time (ms), after a failed one. */
+  private readonly retryAt = new Map<string, number>();
+  /** The circuit state last logged, so a failing provider is logged once, not once per read. */
+  private circuitLogged: 'closed' | 'open' = 'closed';
   private redactor: Redactor | undefined;
 
   /** @internal use createSecretManager */
@@ -74,14 +81,17 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     super();
     this.schema = (options.schema ?? {}) as S;
     this.now = options.now ?? Date.now;
+    const circuit = { ...DEFAULT_CIRCUIT, ...options.circuit };
     this.settings = {
+      cooldownMs: circuit.cooldownMs,
+      retryAfterFailureMs: circuit.cooldownMs,
       ttlMs: options.ttlMs ?? HOUR,
       jitter: Math.min(Math.max(options.jitter ?? 0.1, 0), 0.5),
       maxStalenessMs: options.maxStalenessMs ?? 24 * HOUR,
       timeoutMs: options.timeoutMs ?? 10_000,
       retry: { ...DEFAULT_RETRY, ...options.retry },
     };
-    this.circuit = new Circuit({ ...DEFAULT_CIRCUIT, ...options.circuit }, this.now);
+    this.circuit = new Circuit(circuit, this.now);
     this.accessLog = new AccessLog(options.auditSize ?? 1000);
   }
 
@@ -310,9 +320,8 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     } catch (error) {
       // A required secret that vanished keeps its last good value (degraded), like any failed refresh.
       if (isCofferError(error, 'COFFER_E_NOT_FOUND') && previous?.value !== undefined && isRequired(this.schema[name]) && this.schema[name] !== undefined) {
-        this.failed(name, error, generation);
+        this.failed(name, error, generation, previous);
         this.record(this.now(), 'get', name, previous, 'not-found', error);
-        this.log({ level: 'warn', message: `Required secret ${name} is no longer in the ${this.provider.id} provider; serving the cached value.`, name, code: error.code });
         throw error;
       }
       if (isCofferError(error, 'COFFER_E_NOT_FOUND')) {
@@ -321,13 +330,14 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
         this.record(this.now(), 'get', name, entry, 'not-found');
       } else {
         // The caller (a background refresh, or a first read) decides what a failure means; the cached entry stays.
-        this.failed(name, error, generation);
+        this.failed(name, error, generation, previous);
         this.record(this.now(), 'get', name, previous, 'error', error);
         throw error;
       }
     }
     if ((this.generations.get(name) ?? 0) !== generation) return entry; // outdated by a write meanwhile
-    this.errors.secretSucceeded(name);
+    const ended = this.errors.secretSucceeded(name);
+    if (ended !== undefined) this.log({ level: 'info', message: `Secret ${name} was read again from the ${this.provider.id} provider (failing since ${new Date(ended.at).toISOString()}).`, name });
     // Same version and value: keep the entry (no event), only push its expiry.
     if (previous !== undefined && previous.fingerprint === entry.fingerprint && previous.version === entry.version) {
       const renewed = { ...previous, fetchedAt: entry.fetchedAt, expiresAt: entry.expiresAt };
@@ -366,13 +376,19 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     return resolveReferences(raws, { env: this.options.env ?? process.env }).get(name) as string;
   }
 
-  /** A stale entry is refreshed in the background; past the maximum staleness reads fail closed. */
+  /**
+   * A stale entry is refreshed in the background; past the maximum staleness reads fail closed.
+   * No refresh starts while the circuit refuses calls, nor for a secret whose last background
+   * refresh failed less than the circuit's cool-down ago (a refusal does not open the circuit):
+   * a thousand reads of a stale value make at most one failing call, one `error` event and one
+   * log line, not a thousand.
+   */
   private revalidate(name: string, entry: CacheEntry, now: number): void {
     const tooOld = now - entry.expiresAt >= this.settings.maxStalenessMs;
-    if (!this.inflight.has(name)) {
-      this.load(name, true).catch((error: unknown) => {
-        const code = error instanceof CofferError ? error.code : 'COFFER_E_UNAVAILABLE';
-        this.log({ level: 'warn', message: `Background refresh of ${name} failed (${code}); ${tooOld ? 'reads fail until it succeeds' : 'serving the cached value'}.`, name, code });
+    if (!this.inflight.has(name) && this.circuit.admits && now >= (this.retryAt.get(name) ?? 0)) {
+      this.load(name, true).then(() => this.retryAt.delete(name), () => {
+        // Failures are counted, logged and emitted where they happen; here only the pace is set.
+        this.retryAt.set(name, this.now() + this.settings.retryAfterFailureMs);
       });
     }
     if (tooOld) {
@@ -401,8 +417,11 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private async call<T>(work: () => Promise<T>, what: string): Promise<T> {
     const label = `The ${this.provider.id} provider (${what})`;
     try {
-      return await this.circuit.run(() => withRetry(() => withTimeout(work(), this.settings.timeoutMs, label), this.settings.retry), label);
+      const result = await this.circuit.run(() => withRetry(() => withTimeout(work(), this.settings.timeoutMs, label), this.settings.retry), label);
+      this.circuitChanged();
+      return result;
     } catch (error) {
+      this.circuitChanged();
       if (!isCofferError(error, 'COFFER_E_NOT_FOUND')) {
         const code = codeOf(error);
         this.errors.add(error, code, this.now());
@@ -413,14 +432,28 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     }
   }
 
+  /** Logs the circuit opening or closing, once per change. */
+  private circuitChanged(): void {
+    const state = this.circuit.state === 'closed' ? 'closed' : 'open';
+    if (state === this.circuitLogged) return;
+    this.circuitLogged = state;
+    this.log(state === 'open'
+      ? { level: 'error', message: `The ${this.provider.id} provider failed ${this.circuit.failures} times in a row; Coffer stops calling it for ${Math.ceil(this.settings.cooldownMs / 1000)} s (circuit open) and serves cached values meanwhile.`, code: this.errors.lastCode ?? 'COFFER_E_UNAVAILABLE' }
+      : { level: 'info', message: `The ${this.provider.id} provider answers again (circuit closed).` });
+  }
+
   /**
    * A failed fetch of `name`: counted (once), and kept as the secret's last error until its next
-   * success, unless a write made the fetch outdated meanwhile.
+   * success, unless a write made the fetch outdated meanwhile. Logged when the secret starts
+   * failing, not at every failure after that.
    */
-  private failed(name: string, error: unknown, generation: number): void {
+  private failed(name: string, error: unknown, generation: number, previous: CacheEntry | undefined): void {
     const at = this.now();
-    this.errors.add(error, codeOf(error), at);
-    if ((this.generations.get(name) ?? 0) === generation) this.errors.secretFailed(name, codeOf(error), at);
+    const code = codeOf(error);
+    this.errors.add(error, code, at);
+    if ((this.generations.get(name) ?? 0) !== generation || !this.errors.secretFailed(name, code, at)) return;
+    const served = previous?.value !== undefined ? 'serving its last good value until a refresh succeeds' : 'it has no value to serve';
+    this.log({ level: 'warn', message: `Secret ${name} could not be read from the ${this.provider.id} provider (${code}); ${served}.`, name, code });
   }
 
   private entryFor(name: string, value: string | undefined, version: string | undefined, source: string): CacheEntry {

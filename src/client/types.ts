@@ -37,11 +37,17 @@ export interface SecretManagerOptions<S extends SecretSchema = SecretSchema> {
   readonly timeoutMs?: number;
   /** Retries of retryable failures; default 3 attempts, 100 ms doubling up to 2 s. */
   readonly retry?: Partial<RetryOptions>;
-  /** Circuit breaker; default open after 5 failures in a row, for 30 s. */
+  /**
+   * Circuit breaker; default open after 5 failures in a row, for 30 s. While open no background
+   * refresh starts; a secret whose background refresh failed waits one cool-down before the next.
+   */
   readonly circuit?: Partial<CircuitOptions>;
   /** Entries kept in the in-memory access log; default 1,000. */
   readonly auditSize?: number;
-  /** Receives value-free log records (refresh failures, changes); every known value is masked first. */
+  /**
+   * Receives value-free log records, one per change of state (a secret changed, started failing
+   * or was read again; the circuit opened or closed); every known value is masked first.
+   */
   readonly log?: (record: LogRecord) => void;
   /** The clock, in ms since the epoch; default Date.now. */
   readonly now?: () => number;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CofferError, isCofferError } from '../../src/core/errors.js';
 import { SecretManager } from '../../src/client/manager.js';
 import { defineSecrets } from '../../src/client/schema.js';
-import type { SecretManagerOptions } from '../../src/client/types.js';
+import type { ErrorEvent, LogRecord, SecretManagerOptions } from '../../src/client/types.js';
 import type { SecretSchema } from '../../src/client/schema.js';
 import { memoryProvider, type MemoryProvider } from './_memory-provider.js';
 
@@ -159,6 +159,65 @@ test('the circuit opens after repeated failures, stops calling the provider, and
   clock.now += 10_000;
   assert.equal(await manager.get('A'), SECRET_A);
   assert.equal(manager.health().circuit, 'closed');
+});
+
+test('while the provider fails, a thousand stale reads make no storm: no refresh while the circuit is open, one log line per state change', async () => {
+  const logs: LogRecord[] = [];
+  const { provider, clock, manager } = setup({ retry: { attempts: 1 }, circuit: { failures: 2, cooldownMs: 10_000 }, log: (r) => logs.push(r) });
+  await manager.initialize();
+  const errors: ErrorEvent[] = [];
+  manager.on('error', (e) => errors.push(e));
+  const callsBefore = provider.calls;
+  clock.now += 61_000;
+  for (let i = 0; i < 200; i++) provider.faults.push({ kind: 'throw', error: unavailable() });
+  for (let i = 0; i < 1000; i++) {
+    assert.equal(manager.value('A'), SECRET_A);
+    assert.equal(manager.value('B'), SECRET_B);
+    await tick();
+  }
+  assert.equal(provider.calls - callsBefore, 2, 'A and B failed once each, which opened the circuit');
+  assert.equal(errors.length, 2);
+  let health = manager.health();
+  assert.equal(health.errors.count, 2);
+  assert.equal(health.circuit, 'open');
+  assert.equal(health.status, 'degraded');
+  assert.deepEqual(logs.map((r) => r.level).sort(), ['error', 'warn', 'warn']);
+  assert.equal(logs.filter((r) => /circuit open/.test(r.message)).length, 1);
+  assert.deepEqual(logs.filter((r) => r.level === 'warn').map((r) => r.name), ['A', 'B']);
+
+  // After the cool-down the provider is back: the trial read closes the circuit, each secret recovers, each logged once.
+  provider.faults.length = 0;
+  clock.now += 10_000;
+  manager.value('A');
+  await tick();
+  manager.value('B');
+  await tick();
+  health = manager.health();
+  assert.equal(health.circuit, 'closed');
+  assert.equal(health.status, 'healthy');
+  assert.deepEqual(logs.slice(3).map((r) => r.message.replace(/ \(failing since .*\)/, '')), [
+    'The memory provider answers again (circuit closed).',
+    'Secret A was read again from the memory provider.',
+    'Secret B was read again from the memory provider.',
+  ]);
+});
+
+test('a secret whose refresh is refused (which does not open the circuit) is retried after the cool-down, not at every read', async () => {
+  const { provider, clock, manager } = setup({ circuit: { failures: 2, cooldownMs: 10_000 } });
+  await manager.initialize();
+  const callsBefore = provider.calls;
+  clock.now += 61_000;
+  for (let i = 0; i < 50; i++) provider.faults.push({ kind: 'throw', error: new CofferError('COFFER_E_ACCESS_DENIED', 'not allowed') });
+  for (let i = 0; i < 100; i++) {
+    manager.value('A');
+    await tick();
+  }
+  assert.equal(provider.calls - callsBefore, 1);
+  assert.equal(manager.health().circuit, 'closed');
+  clock.now += 10_000;
+  manager.value('A');
+  await tick();
+  assert.equal(provider.calls - callsBefore, 2, 'tried again after the cool-down');
 });
 
 test('a new version that appears during a slow refresh is what the cache ends up with, announced once', async () => {
