@@ -173,7 +173,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
    * is announced with `change`, as a rotation seen by a refresh would be.
    */
   async set(name: SecretNameOf<S>, value: string): Promise<void> {
-    await this.call(() => this.provider.set(name, value, { updatedAt: new Date(this.now()).toISOString() }), `write of ${name}`);
+    await this.call(() => this.provider.set(name, value, { updatedAt: new Date(this.now()).toISOString() }), `write of ${name}`, name);
     this.record(this.now(), 'set', name, undefined, 'ok');
     // A fetch that started before the write must not put the old value back. The old entry stays
     // until the reload replaces it: it is what the reload compares with to emit `change`.
@@ -189,7 +189,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
 
   /** Deletes a secret at the provider and forgets it. */
   async delete(name: SecretNameOf<S>): Promise<void> {
-    await this.call(() => this.provider.delete(name), `delete of ${name}`);
+    await this.call(() => this.provider.delete(name), `delete of ${name}`, name);
     this.bump(name);
     this.cache.delete(name);
     this.record(this.now(), 'delete', name, undefined, 'ok');
@@ -206,7 +206,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   async versions(name: SecretNameOf<S>): Promise<SecretListing[]> {
     const versions = this.provider.versions;
     if (versions === undefined) throw new CofferError('COFFER_E_UNSUPPORTED', `The ${this.provider.id} provider keeps no versions of ${name}.`);
-    return this.call(() => versions.call(this.provider, name), `versions of ${name}`);
+    return this.call(() => versions.call(this.provider, name), `versions of ${name}`, name);
   }
 
   /**
@@ -224,12 +224,24 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
 
   /** Reloads every cached and declared secret now; failures keep their last good value. */
   async refresh(): Promise<RefreshEvent> {
-    const names = [...new Set([...Object.keys(this.schema), ...this.cache.keys()])];
-    const before = new Map(names.map((n) => [n, this.cache.get(n)?.fingerprint]));
+    return this.reload([...new Set([...Object.keys(this.schema), ...this.cache.keys()])]);
+  }
+
+  /**
+   * Reloads `names` from the provider; the one path of every refresh (refresh(), background
+   * refreshes of stale values, withFreshOnAuthError), so each emits `refresh` and one without
+   * failures moves `lastRefresh`. Never rejects: failures are in the event, and each failed
+   * secret keeps its last good value.
+   */
+  private async reload(names: readonly string[]): Promise<RefreshEvent> {
+    const before = new Map(names.map((n) => [n, this.cache.get(n)]));
     const results = await Promise.allSettled(names.map((n) => this.load(n, true)));
     const failed = names.filter((_, i) => results[i]?.status === 'rejected');
     const refreshed = names.filter((_, i) => results[i]?.status === 'fulfilled');
-    const changed = refreshed.filter((n) => before.get(n) !== undefined && before.get(n) !== this.cache.get(n)?.fingerprint);
+    const changed = refreshed.filter((n) => {
+      const [was, is] = [before.get(n), this.cache.get(n)];
+      return was !== undefined && is !== undefined && (was.fingerprint !== is.fingerprint || was.version !== is.version);
+    });
     if (failed.length === 0) this.lastRefresh = this.now();
     const event = { refreshed, changed, failed };
     this.emit('refresh', event);
@@ -277,7 +289,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     } catch (error) {
       if (!(options.isAuthError ?? isAuthError)(error)) throw error;
       if (options.names === undefined) await this.refresh();
-      else await Promise.all(options.names.map((n) => this.load(n, true)));
+      else await this.reload(options.names);
       return fn();
     }
   }
@@ -313,7 +325,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     const generation = this.generations.get(name) ?? 0;
     let entry: CacheEntry;
     try {
-      const record = await this.call(() => this.provider.get(name), `read of ${name}`);
+      const record = await this.call(() => this.provider.get(name), `read of ${name}`, name);
       const value = hasReferences(record.value) ? await this.resolve(name, record.value) : record.value;
       entry = this.entryFor(name, value, record.metadata.version, record.metadata.source ?? this.provider.id);
       this.record(this.now(), 'get', name, entry, 'ok');
@@ -365,7 +377,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     while (pending.length > 0) {
       const next = pending.shift() as string;
       if (raws.has(next)) continue;
-      const stored = await this.call(() => this.provider.get(next), `read of ${next}`).then((r) => r.value, (error: unknown) => {
+      const stored = await this.call(() => this.provider.get(next), `read of ${next}`, next).then((r) => r.value, (error: unknown) => {
         if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return this.schema[next]?.default;
         throw error;
       });
@@ -386,9 +398,10 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private revalidate(name: string, entry: CacheEntry, now: number): void {
     const tooOld = now - entry.expiresAt >= this.settings.maxStalenessMs;
     if (!this.inflight.has(name) && this.circuit.admits && now >= (this.retryAt.get(name) ?? 0)) {
-      this.load(name, true).then(() => this.retryAt.delete(name), () => {
+      void this.reload([name]).then((event) => {
         // Failures are counted, logged and emitted where they happen; here only the pace is set.
-        this.retryAt.set(name, this.now() + this.settings.retryAfterFailureMs);
+        if (event.failed.length === 0) this.retryAt.delete(name);
+        else this.retryAt.set(name, this.now() + this.settings.retryAfterFailureMs);
       });
     }
     if (tooOld) {
@@ -410,11 +423,15 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
       const record = await this.provider.get(name, { ...(options.version ? { version: options.version } : {}), ...(options.stage ? { stage: options.stage } : {}) });
       this.record(this.now(), 'get', name, this.entryFor(name, record.value, record.metadata.version, this.provider.id), 'ok');
       return { value: record.value, ...(record.metadata.version !== undefined ? { version: record.metadata.version } : {}), source: record.metadata.source ?? this.provider.id };
-    }, `read of ${name}`);
+    }, `read of ${name}`, name);
   }
 
-  /** Calls the provider through the circuit breaker, with retries and a timeout; counts failures for health. */
-  private async call<T>(work: () => Promise<T>, what: string): Promise<T> {
+  /**
+   * Calls the provider through the circuit breaker, with retries and a timeout; counts failures
+   * for health and emits `error` with the secret's `name` (when the call concerns one) and a
+   * message in which every value the manager holds is masked.
+   */
+  private async call<T>(work: () => Promise<T>, what: string, name?: string): Promise<T> {
     const label = `The ${this.provider.id} provider (${what})`;
     try {
       const result = await this.circuit.run(() => withRetry(() => withTimeout(work(), this.settings.timeoutMs, label), this.settings.retry), label);
@@ -426,7 +443,10 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
         const code = codeOf(error);
         this.errors.add(error, code, this.now());
         // Without a listener Node would throw 'error' events; a failed refresh must never crash the app.
-        if (this.listenerCount('error') > 0) this.emit('error', { code, message: error instanceof CofferError ? error.message : `${label} failed.` });
+        if (this.listenerCount('error') > 0) {
+          const message = this.currentRedactor().redact(error instanceof CofferError ? error.message : `${label} failed.`);
+          this.emit('error', { ...(name !== undefined ? { name: this.currentRedactor().redact(name) } : {}), code, message });
+        }
       }
       throw error;
     }
@@ -472,9 +492,13 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     this.options.log?.(this.redactRecord(record));
   }
 
-  /** Masks every value the manager holds in a log record's message (records are built without values; this is the second line). */
+  /**
+   * Masks every value the manager holds in a log record's message and name (records are built
+   * without values; this is the second line, e.g. for a value passed by mistake as a name).
+   */
   private redactRecord(record: LogRecord): LogRecord {
-    return { ...record, message: this.currentRedactor().redact(record.message) };
+    const redactor = this.currentRedactor();
+    return { ...record, message: redactor.redact(record.message), ...(record.name !== undefined ? { name: redactor.redact(record.name) } : {}) };
   }
 
   /** The redactor of the values now cached, rebuilt only after the cache changed. */

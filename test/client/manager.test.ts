@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CofferError, isCofferError } from '../../src/core/errors.js';
 import { SecretManager } from '../../src/client/manager.js';
 import { defineSecrets } from '../../src/client/schema.js';
-import type { ErrorEvent, LogRecord, SecretManagerOptions } from '../../src/client/types.js';
+import type { ErrorEvent, LogRecord, RefreshEvent, SecretManagerOptions } from '../../src/client/types.js';
 import type { SecretSchema } from '../../src/client/schema.js';
 import { memoryProvider, type MemoryProvider } from './_memory-provider.js';
 
@@ -218,6 +218,50 @@ test('a secret whose refresh is refused (which does not open the circuit) is ret
   manager.value('A');
   await tick();
   assert.equal(provider.calls - callsBefore, 2, 'tried again after the cool-down');
+});
+
+test('background refreshes emit refresh and move lastRefresh, like refresh() does; a failed one does neither silently', async () => {
+  const { provider, clock, manager } = setup({ retry: { attempts: 1 } });
+  await manager.initialize();
+  const events: RefreshEvent[] = [];
+  manager.on('refresh', (e) => events.push(e));
+  const started = manager.health().lastRefresh;
+  clock.now += 61_000;
+  provider.put('A', 'value-of-a-rotated-bg-0000');
+  manager.value('A');
+  await tick();
+  assert.deepEqual(events, [{ refreshed: ['A'], changed: ['A'], failed: [] }]);
+  assert.equal(manager.health().lastRefresh, new Date(clock.now).toISOString());
+  assert.notEqual(manager.health().lastRefresh, started);
+
+  clock.now += 61_000;
+  provider.faults.push({ kind: 'throw', error: unavailable() });
+  manager.value('B');
+  await tick();
+  assert.deepEqual(events[1], { refreshed: [], changed: [], failed: ['B'] });
+  assert.equal(manager.health().lastRefresh, new Date(clock.now - 61_000).toISOString(), 'a failed refresh does not move it');
+  await manager.refresh();
+  assert.deepEqual(events[2]?.failed, []);
+  assert.equal(events.length, 3);
+});
+
+test('error events name the secret, and values in them, as in log records, are masked (even a value passed as a name)', async () => {
+  const logs: LogRecord[] = [];
+  const provider = memoryProvider({ A: SECRET_A });
+  const manager = new SecretManager(provider, { retry: { attempts: 1 }, log: (r) => logs.push(r) });
+  assert.equal(await manager.get('A'), SECRET_A);
+  const errors: ErrorEvent[] = [];
+  manager.on('error', (e) => errors.push(e));
+  provider.faults.push({ kind: 'throw', error: new CofferError('COFFER_E_UNAVAILABLE', `upstream said: bad token ${SECRET_A}`) });
+  await assert.rejects(manager.get('B'));
+  assert.deepEqual(errors, [{ name: 'B', code: 'COFFER_E_UNAVAILABLE', message: 'upstream said: bad token [REDACTED:A]' }]);
+  // An application passing a value where a name belongs: neither the event nor the log line carries it.
+  provider.faults.push({ kind: 'throw', error: unavailable() });
+  await assert.rejects(manager.get(SECRET_A));
+  const text = JSON.stringify([errors, logs]);
+  assert.equal(text.includes(SECRET_A), false);
+  assert.equal(errors[1]?.name, '[REDACTED:A]');
+  assert.ok(logs.some((r) => r.name === '[REDACTED:A]' && r.message.includes('Secret [REDACTED:A] could not be read')));
 });
 
 test('a new version that appears during a slow refresh is what the cache ends up with, announced once', async () => {
