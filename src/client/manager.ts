@@ -65,6 +65,8 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private initialized = false;
   private lastRefresh: number | undefined;
   private readonly errors = new ErrorState();
+  /** Per secret: the reload clearCache() started, which reads wait for. */
+  private readonly clearing = new Map<string, Promise<RefreshEvent>>();
   /** Per secret: no background refresh before this time (ms), after a failed one. */
   private readonly retryAt = new Map<string, number>();
   /** The circuit state last logged, so a failing provider is logged once, not once per read. */
@@ -146,6 +148,9 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
 
   private async getSlow<K extends SecretNameOf<S>>(name: K, options: GetSecretOptions): Promise<ValueFor<S, K>> {
     if (options.version !== undefined || options.stage !== undefined) return (await this.readVersion(name, options)).value as ValueFor<S, K>;
+    // After clearCache(), a read waits for the reload instead of answering with the old value.
+    const clearing = this.clearing.get(name);
+    if (clearing !== undefined) await clearing;
     const entry = this.cache.get(name);
     const now = this.now();
     const servable = entry !== undefined && !options.bypassCache && (entry.value !== undefined || !isRequired(this.schema[name]));
@@ -248,10 +253,32 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     return event;
   }
 
-  /** Forgets every cached value; the next reads go to the provider. */
-  clearCache(): void {
-    this.cache.clear();
-    this.redactor = undefined;
+  /**
+   * Forces fresh values: every declared or cached secret is reloaded from the provider now, and
+   * fetches that started before the call can no longer put what they read into the cache. Until
+   * the reload lands, `value()` still returns the old value (as it does past a TTL, so hot code
+   * and health do not break), while `get()` waits for the reload. A secret whose reload fails
+   * keeps its last good value, as after any failed refresh. Resolves with the refresh result.
+   *
+   * @example
+   * await secrets.clearCache(); // after rotating secrets out of band
+   */
+  async clearCache(): Promise<RefreshEvent> {
+    const names = [...new Set([...Object.keys(this.schema), ...this.cache.keys()])];
+    const now = this.now();
+    for (const name of names) {
+      this.bump(name);
+      this.retryAt.delete(name);
+      const entry = this.cache.get(name);
+      if (entry !== undefined && entry.expiresAt > now) this.cache.set(name, { ...entry, expiresAt: now });
+    }
+    const reloading = this.reload(names);
+    for (const name of names) this.clearing.set(name, reloading);
+    try {
+      return await reloading;
+    } finally {
+      for (const name of names) if (this.clearing.get(name) === reloading) this.clearing.delete(name);
+    }
   }
 
   /** Value-free health of the manager and of every declared or cached secret. */

@@ -334,8 +334,23 @@ test('set, rotate, delete, list and refresh go through the provider and keep the
   await manager.delete('B');
   await assert.rejects(manager.get('B'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
   await assert.rejects(manager.versions('A'), (e) => isCofferError(e, 'COFFER_E_UNSUPPORTED'));
-  manager.clearCache();
-  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_USAGE'));
+});
+
+test('clearCache() reloads every secret, keeps serving and healthy meanwhile, and a fetch started before it cannot put an old value back', async () => {
+  const { provider, manager } = setup();
+  await manager.initialize();
+  // A read of A is on the wire (it read the old value) when A is rotated and the cache cleared.
+  provider.faults.push({ kind: 'slow', ms: 40 });
+  const before = manager.get('A', { bypassCache: true });
+  provider.put('A', 'value-of-a-after-clear-000');
+  const clearing = manager.clearCache();
+  assert.equal(manager.value('A'), SECRET_A, 'value() keeps answering during the reload');
+  assert.notEqual(manager.health().status, 'unhealthy');
+  assert.equal(await manager.get('A'), 'value-of-a-after-clear-000', 'get() waits for the reload');
+  assert.deepEqual((await clearing).failed, []);
+  assert.equal(await before, SECRET_A, 'the caller that asked before gets what it read');
+  assert.equal(manager.value('A'), 'value-of-a-after-clear-000', 'the old read did not refill the cache');
+  assert.equal(manager.health().status, 'healthy');
 });
 
 export type { MemoryProvider };
