@@ -20,6 +20,7 @@ import { hasReferences, referencedSecrets, resolveReferences } from '../core/ref
 import type { Provider, SecretListing } from '../providers/types.js';
 import { AccessLog, type AccessEntry } from './audit-log.js';
 import { ErrorState } from './_error-state.js';
+import { codeOf, loadFailure, type LoadFailure } from './_load-failure.js';
 import { buildHealth } from './health.js';
 import { Circuit, DEFAULT_CIRCUIT, DEFAULT_RETRY, withRetry, withTimeout, type RetryOptions } from './resilience.js';
 import { sourceLabel } from './_source-chain.js';
@@ -99,22 +100,37 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
 
   /**
    * Loads every declared secret once. Throws COFFER_E_MISSING_SECRETS listing every required
-   * secret that has no value (names only); optional ones fall back to their defaults.
+   * secret that has no value, and naming with its code every secret that could not be read
+   * (names and codes only); optional ones fall back to their defaults. When nothing is missing
+   * but reads failed, throws the failure (or, for several, one error with the first one's code
+   * listing them all).
    */
   async initialize(): Promise<HealthReport> {
-    await this.preload();
-    const missing = Object.entries(this.schema).filter(([name, d]) => isRequired(d) && this.cache.get(name)?.value === undefined).map(([name]) => name);
-    if (missing.length > 0) {
-      throw new CofferError('COFFER_E_MISSING_SECRETS', `Missing required secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (provider ${this.provider.id}); set ${missing.length > 1 ? 'them' : 'it'} there, or mark optional ones with required: false.`, { details: { missing } });
-    }
+    const names = Object.keys(this.schema);
+    const failures = await this.loadAll(names);
+    const failed = new Set(failures.map((f) => f.name));
+    const missing = names.filter((name) => isRequired(this.schema[name]) && !failed.has(name) && this.cache.get(name)?.value === undefined);
+    if (missing.length > 0 || failures.length > 0) throw loadFailure(missing, failures, this.provider.id, (text) => this.redact(text));
     this.initialized = true;
     this.lastRefresh = this.now();
     return this.health();
   }
 
-  /** Loads `names` (default: every declared secret) into the cache, in parallel. */
+  /**
+   * Loads `names` (default: every declared secret) into the cache, in parallel, so `value()` can
+   * read them. Every name is tried; then the failures are thrown as `initialize()` does.
+   */
   async preload(names: readonly string[] = Object.keys(this.schema)): Promise<void> {
-    await Promise.all(names.map((name) => this.load(name)));
+    const failures = await this.loadAll(names);
+    if (failures.length > 0) throw loadFailure([], failures, this.provider.id, (text) => this.redact(text));
+  }
+
+  private async loadAll(names: readonly string[]): Promise<LoadFailure[]> {
+    const results = await Promise.allSettled(names.map((name) => this.load(name)));
+    return names.flatMap((name, i) => {
+      const result = results[i];
+      return result?.status === 'rejected' ? [{ name, error: result.reason as unknown }] : [];
+    });
   }
 
   /**
@@ -178,8 +194,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
    * is announced with `change`, as a rotation seen by a refresh would be.
    */
   async set(name: SecretNameOf<S>, value: string): Promise<void> {
-    await this.call(() => this.provider.set(name, value, { updatedAt: new Date(this.now()).toISOString() }), `write of ${name}`, name);
-    this.record(this.now(), 'set', name, undefined, 'ok');
+    await this.audited('set', name, () => this.call(() => this.provider.set(name, value, { updatedAt: new Date(this.now()).toISOString() }), `write of ${name}`, name));
     // A fetch that started before the write must not put the old value back. The old entry stays
     // until the reload replaces it: it is what the reload compares with to emit `change`.
     this.bump(name);
@@ -194,24 +209,24 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
 
   /** Deletes a secret at the provider and forgets it. */
   async delete(name: SecretNameOf<S>): Promise<void> {
-    await this.call(() => this.provider.delete(name), `delete of ${name}`, name);
+    await this.audited('delete', name, () => this.call(() => this.provider.delete(name), `delete of ${name}`, name));
     this.bump(name);
     this.cache.delete(name);
-    this.record(this.now(), 'delete', name, undefined, 'ok');
+    this.redactor = undefined;
   }
 
   /** Names and metadata of the provider's secrets; no values. */
   async list(): Promise<SecretListing[]> {
-    const listing = await this.call(() => this.provider.list(), 'list');
-    this.record(this.now(), 'list', undefined, undefined, 'ok');
-    return listing;
+    return this.audited('list', undefined, () => this.call(() => this.provider.list(), 'list'));
   }
 
   /** Every version of a secret, newest first, without values (providers with versions). */
   async versions(name: SecretNameOf<S>): Promise<SecretListing[]> {
-    const versions = this.provider.versions;
-    if (versions === undefined) throw new CofferError('COFFER_E_UNSUPPORTED', `The ${this.provider.id} provider keeps no versions of ${name}.`);
-    return this.call(() => versions.call(this.provider, name), `versions of ${name}`, name);
+    return this.audited('versions', name, async () => {
+      const versions = this.provider.versions;
+      if (versions === undefined) throw new CofferError('COFFER_E_UNSUPPORTED', `The ${this.provider.id} provider keeps no versions of ${name}.`);
+      return this.call(() => versions.call(this.provider, name), `versions of ${name}`, name);
+    });
   }
 
   /**
@@ -220,11 +235,27 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
    */
   async rotate(name: SecretNameOf<S>, generate: (current: string | undefined) => string | Promise<string>): Promise<string | undefined> {
     const current = this.cache.get(name)?.value;
-    const next = await generate(current);
-    if (next === '' || next === current) throw new CofferError('COFFER_E_USAGE', `rotate(${name}): the generator returned ${next === '' ? 'an empty value' : 'the current value'}; nothing was written.`);
-    await this.set(name, next);
-    this.record(this.now(), 'rotate', name, this.cache.get(name), 'ok');
+    await this.audited('rotate', name, async () => {
+      const next = await generate(current);
+      if (next === '' || next === current) throw new CofferError('COFFER_E_USAGE', `rotate(${name}): the generator returned ${next === '' ? 'an empty value' : 'the current value'}; nothing was written.`);
+      await this.set(name, next);
+    }, () => this.cache.get(name));
     return this.cache.get(name)?.version;
+  }
+
+  /**
+   * Runs `work` and records it in the access log whatever the outcome: ok, not-found or error
+   * with the code. `entry` gives the entry to record on success (its version and source).
+   */
+  private async audited<T>(action: string, name: string | undefined, work: () => Promise<T>, entry: () => CacheEntry | undefined = () => undefined): Promise<T> {
+    try {
+      const result = await work();
+      this.record(this.now(), action, name, entry(), 'ok');
+      return result;
+    } catch (error) {
+      this.record(this.now(), action, name, undefined, isCofferError(error, 'COFFER_E_NOT_FOUND') ? 'not-found' : 'error', error);
+      throw error;
+    }
   }
 
   /** Reloads every cached and declared secret now; failures keep their last good value. */
@@ -240,7 +271,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
    */
   private async reload(names: readonly string[]): Promise<RefreshEvent> {
     const before = new Map(names.map((n) => [n, this.cache.get(n)]));
-    const results = await Promise.allSettled(names.map((n) => this.load(n, true)));
+    const results = await Promise.allSettled(names.map((n) => this.load(n, true, 'refresh')));
     const failed = names.filter((_, i) => results[i]?.status === 'rejected');
     const refreshed = names.filter((_, i) => results[i]?.status === 'fulfilled');
     const changed = refreshed.filter((n) => {
@@ -333,21 +364,22 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   }
 
   /** Fetches `name` (single-flight) and caches it; `force` fetches even when a fetch is not due. */
-  private load(name: string, force = false): Promise<CacheEntry> {
+  private load(name: string, force = false, action: 'get' | 'refresh' = 'get'): Promise<CacheEntry> {
     const running = this.inflight.get(name);
     if (running !== undefined) return running;
     const cached = this.cache.get(name);
     const usable = cached !== undefined && (cached.value !== undefined || !isRequired(this.schema[name]));
     if (usable && !force && this.now() < cached.expiresAt) return Promise.resolve(cached);
     // Only its own slot: after a write, a newer fetch may hold it.
-    const work: Promise<CacheEntry> = this.fetch(name).finally(() => {
+    const work: Promise<CacheEntry> = this.fetch(name, action).finally(() => {
       if (this.inflight.get(name) === work) this.inflight.delete(name);
     });
     this.inflight.set(name, work);
     return work;
   }
 
-  private async fetch(name: string): Promise<CacheEntry> {
+  /** Reads `name` from the provider into the cache; audited as `action` (a read, or part of a refresh). */
+  private async fetch(name: string, action: 'get' | 'refresh'): Promise<CacheEntry> {
     const previous = this.cache.get(name);
     const generation = this.generations.get(name) ?? 0;
     let entry: CacheEntry;
@@ -355,22 +387,22 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
       const record = await this.call(() => this.provider.get(name), `read of ${name}`, name);
       const value = hasReferences(record.value) ? await this.resolve(name, record.value) : record.value;
       entry = this.entryFor(name, value, record.metadata.version, record.metadata.source ?? this.provider.id);
-      this.record(this.now(), 'get', name, entry, 'ok');
+      this.record(this.now(), action, name, entry, 'ok');
     } catch (error) {
       // A required secret that vanished keeps its last good value (degraded), like any failed refresh.
       if (isCofferError(error, 'COFFER_E_NOT_FOUND') && previous?.value !== undefined && isRequired(this.schema[name]) && this.schema[name] !== undefined) {
         this.failed(name, error, generation, previous);
-        this.record(this.now(), 'get', name, previous, 'not-found', error);
+        this.record(this.now(), action, name, previous, 'not-found', error);
         throw error;
       }
       if (isCofferError(error, 'COFFER_E_NOT_FOUND')) {
         const fallback = this.schema[name]?.default;
         entry = this.entryFor(name, fallback, undefined, fallback === undefined ? this.provider.id : 'default');
-        this.record(this.now(), 'get', name, entry, 'not-found');
+        this.record(this.now(), action, name, entry, 'not-found');
       } else {
         // The caller (a background refresh, or a first read) decides what a failure means; the cached entry stays.
         this.failed(name, error, generation, previous);
-        this.record(this.now(), 'get', name, previous, 'error', error);
+        this.record(this.now(), action, name, previous, 'error', error);
         throw error;
       }
     }
@@ -445,12 +477,19 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     return this.readVersion(name, options);
   }
 
-  private readVersion(name: string, options: GetSecretOptions): Promise<VersionedValue> {
-    return this.call(async () => {
-      const record = await this.provider.get(name, { ...(options.version ? { version: options.version } : {}), ...(options.stage ? { stage: options.stage } : {}) });
-      this.record(this.now(), 'get', name, this.entryFor(name, record.value, record.metadata.version, this.provider.id), 'ok');
-      return { value: record.value, ...(record.metadata.version !== undefined ? { version: record.metadata.version } : {}), source: record.metadata.source ?? this.provider.id };
-    }, `read of ${name}`, name);
+  private async readVersion(name: string, options: GetSecretOptions): Promise<VersionedValue> {
+    const at = { ...(options.version ? { version: options.version } : {}), ...(options.stage ? { stage: options.stage } : {}) };
+    let record;
+    try {
+      record = await this.call(() => this.provider.get(name, at), `read of ${name}`, name);
+    } catch (error) {
+      this.record(this.now(), 'get', name, undefined, isCofferError(error, 'COFFER_E_NOT_FOUND') ? 'not-found' : 'error', error);
+      throw error;
+    }
+    const version = record.metadata.version;
+    const source = record.metadata.source ?? this.provider.id;
+    this.accessLog.add(this.now(), 'get', name, source, 'ok', version);
+    return { value: record.value, ...(version !== undefined ? { version } : {}), source };
   }
 
   /**
@@ -533,11 +572,6 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     this.redactor ??= createRedactor([...this.cache].flatMap(([name, e]) => (e.value === undefined ? [] : [{ name, value: e.value }])));
     return this.redactor;
   }
-}
-
-/** The code of any error: its own for a CofferError, COFFER_E_UNAVAILABLE for a network fault or the like. */
-function codeOf(error: unknown): string {
-  return error instanceof CofferError ? error.code : 'COFFER_E_UNAVAILABLE';
 }
 
 /** The default test of `withFreshOnAuthError` for an authentication failure. */

@@ -43,6 +43,38 @@ test('initialize loads every declared secret, applies defaults, and lists every 
   assert.equal(none.manager.health().requiredSecretsOk, false);
 });
 
+test('initialize lists every missing required name together with the other failures, by name and code, without values', async () => {
+  const { provider, manager } = setup({}, { B: SECRET_B });
+  const read = provider.get.bind(provider);
+  provider.get = async (name, options) => {
+    if (name === 'B') throw new CofferError('COFFER_E_ACCESS_DENIED', 'the policy does not allow reading B');
+    if (name === 'SENTRY_DSN') throw new CofferError('COFFER_E_UNAVAILABLE', 'the provider is down');
+    return read(name, options);
+  };
+  await assert.rejects(manager.initialize(), (e) => {
+    assert.ok(isCofferError(e, 'COFFER_E_MISSING_SECRETS'), String(e));
+    assert.match(e.message, /^Missing required secret: A \(provider memory\); .* These could not be read either: B \(COFFER_E_ACCESS_DENIED\), SENTRY_DSN \(COFFER_E_UNAVAILABLE\)\.$/);
+    assert.deepEqual(e.details, { missing: ['A'], failed: [{ name: 'B', code: 'COFFER_E_ACCESS_DENIED' }, { name: 'SENTRY_DSN', code: 'COFFER_E_UNAVAILABLE' }] });
+    assert.equal(e.message.includes(SECRET_B), false);
+    return true;
+  });
+  // Nothing missing, two failures: one error naming both, with the first one's code.
+  provider.put('A', SECRET_A);
+  await assert.rejects(manager.preload(), (e) => isCofferError(e, 'COFFER_E_ACCESS_DENIED') && /2 secrets could not be read from the memory provider: B \(COFFER_E_ACCESS_DENIED\), SENTRY_DSN \(COFFER_E_UNAVAILABLE\)/.test(e.message));
+});
+
+test('preload loads the names given (or every declared one) so value() can read them, without checking required ones', async () => {
+  const { provider, manager } = setup({}, { B: SECRET_B });
+  await manager.preload(['B']);
+  assert.equal(provider.calls, 1);
+  assert.equal(manager.value('B'), SECRET_B);
+  assert.throws(() => manager.value('LOG_LEVEL'), (e) => isCofferError(e, 'COFFER_E_USAGE') && /preload/.test(e.message));
+  await manager.preload();
+  assert.equal(manager.value('LOG_LEVEL'), 'info');
+  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'), 'a missing required secret is not served');
+  assert.equal(manager.health().initialized, false);
+});
+
 test('many concurrent misses of one secret make one provider call', async () => {
   const { provider, manager } = setup();
   provider.faults.push({ kind: 'delay', ms: 20 });
@@ -316,6 +348,26 @@ test('set() and rotate() announce the new version with change, like a rotation s
   assert.equal(version, '2');
   assert.deepEqual(changes.slice(1), [{ name: 'A', source: 'memory', version: '2', previousVersion: '1' }]);
   assert.equal(manager.value('A'), 'value-of-a-rotated-by-app-0');
+});
+
+test('the access log records every action, failures included: versions, refresh, a refused write or delete, a failed rotation', async () => {
+  const { provider, manager } = setup();
+  await manager.initialize();
+  await manager.refresh();
+  await assert.rejects(manager.versions('A'), (e) => isCofferError(e, 'COFFER_E_UNSUPPORTED'));
+  provider.set = async () => { throw new CofferError('COFFER_E_ACCESS_DENIED', 'read-only token'); };
+  await assert.rejects(manager.set('B', 'value-of-b-refused-0000000'));
+  await assert.rejects(manager.rotate('B', () => 'value-of-b-refused-0000001'));
+  await assert.rejects(manager.delete('NOPE' as 'A'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
+  const entries = manager.getAuditLogs(100).map(({ action, name, outcome, code }) => [action, name, outcome, code]);
+  for (const expected of [
+    ['refresh', 'A', 'ok', undefined], ['refresh', 'B', 'ok', undefined],
+    ['versions', 'A', 'error', 'COFFER_E_UNSUPPORTED'],
+    ['set', 'B', 'error', 'COFFER_E_ACCESS_DENIED'],
+    ['rotate', 'B', 'error', 'COFFER_E_ACCESS_DENIED'],
+    ['delete', 'NOPE', 'not-found', 'COFFER_E_NOT_FOUND'],
+  ]) assert.ok(entries.some((e) => JSON.stringify(e) === JSON.stringify(expected)), `${JSON.stringify(expected)} in ${JSON.stringify(entries)}`);
+  assert.equal(JSON.stringify(manager.getAuditLogs(100)).includes('value-of-b-refused'), false);
 });
 
 test('set, rotate, delete, list and refresh go through the provider and keep the cache right', async () => {
