@@ -16,16 +16,19 @@ import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import { CofferError, isCofferError } from '../core/errors.js';
 import { createRedactor, type Redactor } from '../core/redaction.js';
-import { hasReferences, referencedSecrets, resolveReferences } from '../core/references.js';
+import { hasReferences } from '../core/references.js';
 import type { Provider, SecretListing } from '../providers/types.js';
 import { AccessLog, type AccessEntry } from './audit-log.js';
 import { ErrorState } from './_error-state.js';
 import { codeOf, loadFailure, type LoadFailure } from './_load-failure.js';
+import { isAuthError } from './_auth-error.js';
+import { resolveStored } from './_references.js';
 import { buildHealth } from './health.js';
-import { Circuit, DEFAULT_CIRCUIT, DEFAULT_RETRY, withRetry, withTimeout, type RetryOptions } from './resilience.js';
+import { Circuit, DEFAULT_CIRCUIT, DEFAULT_RETRY, type RetryOptions } from './resilience.js';
+import { ProviderCalls } from './_provider-calls.js';
 import { sourceLabel } from './_source-chain.js';
 import { isRequired, type SecretNameOf, type SecretSchema, type ValueFor } from './schema.js';
-import type { GetSecretOptions, HealthReport, LogRecord, RefreshEvent, SecretManagerEvents, SecretManagerOptions, VersionedValue } from './types.js';
+import type { ErrorEvent, GetSecretOptions, HealthReport, LogRecord, RefreshEvent, SecretManagerEvents, SecretManagerOptions, VersionedValue } from './types.js';
 
 const HOUR = 3_600_000;
 
@@ -47,9 +50,8 @@ interface Settings {
   readonly maxStalenessMs: number;
   readonly timeoutMs: number;
   readonly retry: RetryOptions;
+  /** The circuit's cool-down; also how long a secret whose background refresh failed waits for the next. */
   readonly cooldownMs: number;
-  /** After a failed background refresh, the next one of that secret waits this long. */
-  readonly retryAfterFailureMs: number;
 }
 
 /** The runtime secret manager; create it with `createSecretManager`. */
@@ -70,8 +72,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private readonly clearing = new Map<string, Promise<RefreshEvent>>();
   /** Per secret: no background refresh before this time (ms), after a failed one. */
   private readonly retryAt = new Map<string, number>();
-  /** The circuit state last logged, so a failing provider is logged once, not once per read. */
-  private circuitLogged: 'closed' | 'open' = 'closed';
+  private readonly calls: ProviderCalls;
   private redactor: Redactor | undefined;
 
   /** @internal use createSecretManager */
@@ -87,7 +88,6 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     const circuit = { ...DEFAULT_CIRCUIT, ...options.circuit };
     this.settings = {
       cooldownMs: circuit.cooldownMs,
-      retryAfterFailureMs: circuit.cooldownMs,
       ttlMs: options.ttlMs ?? HOUR,
       jitter: Math.min(Math.max(options.jitter ?? 0.1, 0), 0.5),
       maxStalenessMs: options.maxStalenessMs ?? 24 * HOUR,
@@ -95,6 +95,10 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
       retry: { ...DEFAULT_RETRY, ...options.retry },
     };
     this.circuit = new Circuit(circuit, this.now);
+    this.calls = new ProviderCalls({
+      provider, circuit: this.circuit, errors: this.errors, settings: this.settings, now: this.now,
+      onError: (event) => this.reportError(event), log: (record) => this.log(record),
+    });
     this.accessLog = new AccessLog(options.auditSize ?? 1000);
   }
 
@@ -385,7 +389,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     let entry: CacheEntry;
     try {
       const record = await this.call(() => this.provider.get(name), `read of ${name}`, name);
-      const value = hasReferences(record.value) ? await this.resolve(name, record.value) : record.value;
+      const value = hasReferences(record.value) ? await resolveStored(name, record.value, (next) => this.readReferenced(next), this.options.env ?? process.env) : record.value;
       entry = this.entryFor(name, value, record.metadata.version, record.metadata.source ?? this.provider.id);
       this.record(this.now(), action, name, entry, 'ok');
     } catch (error) {
@@ -424,27 +428,12 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     return entry;
   }
 
-  /**
-   * Resolves `${secret:..}` and `${env:..}` references in `raw` (the stored value of `name`):
-   * gathers the stored values of every secret it reaches, then lets the core resolver substitute
-   * them, which names a cycle or a missing target. A referenced secret's later change reaches
-   * this one at its own next refresh.
-   */
-  private async resolve(name: string, raw: string): Promise<string> {
-    const raws = new Map<string, string>([[name, raw]]);
-    const pending = referencedSecrets(raw, `Secret ${name}`);
-    while (pending.length > 0) {
-      const next = pending.shift() as string;
-      if (raws.has(next)) continue;
-      const stored = await this.call(() => this.provider.get(next), `read of ${next}`, next).then((r) => r.value, (error: unknown) => {
-        if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return this.schema[next]?.default;
-        throw error;
-      });
-      if (stored === undefined) continue;
-      raws.set(next, stored);
-      for (const further of referencedSecrets(stored, `Secret ${next}`)) if (!raws.has(further)) pending.push(further);
-    }
-    return resolveReferences(raws, { env: this.options.env ?? process.env }).get(name) as string;
+  /** The stored value of a secret another one references: its default when the provider lacks it. */
+  private readReferenced(name: string): Promise<string | undefined> {
+    return this.call(() => this.provider.get(name), `read of ${name}`, name).then((r) => r.value, (error: unknown) => {
+      if (isCofferError(error, 'COFFER_E_NOT_FOUND')) return this.schema[name]?.default;
+      throw error;
+    });
   }
 
   /**
@@ -460,7 +449,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
       void this.reload([name]).then((event) => {
         // Failures are counted, logged and emitted where they happen; here only the pace is set.
         if (event.failed.length === 0) this.retryAt.delete(name);
-        else this.retryAt.set(name, this.now() + this.settings.retryAfterFailureMs);
+        else this.retryAt.set(name, this.now() + this.settings.cooldownMs);
       });
     }
     if (tooOld) {
@@ -492,40 +481,16 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     return { value: record.value, ...(version !== undefined ? { version } : {}), source };
   }
 
-  /**
-   * Calls the provider through the circuit breaker, with retries and a timeout; counts failures
-   * for health and emits `error` with the secret's `name` (when the call concerns one) and a
-   * message in which every value the manager holds is masked.
-   */
-  private async call<T>(work: () => Promise<T>, what: string, name?: string): Promise<T> {
-    const label = `The ${this.provider.id} provider (${what})`;
-    try {
-      const result = await this.circuit.run(() => withRetry(() => withTimeout(work(), this.settings.timeoutMs, label), this.settings.retry), label);
-      this.circuitChanged();
-      return result;
-    } catch (error) {
-      this.circuitChanged();
-      if (!isCofferError(error, 'COFFER_E_NOT_FOUND')) {
-        const code = codeOf(error);
-        this.errors.add(error, code, this.now());
-        // Without a listener Node would throw 'error' events; a failed refresh must never crash the app.
-        if (this.listenerCount('error') > 0) {
-          const message = this.currentRedactor().redact(error instanceof CofferError ? error.message : `${label} failed.`);
-          this.emit('error', { ...(name !== undefined ? { name: this.currentRedactor().redact(name) } : {}), code, message });
-        }
-      }
-      throw error;
-    }
+  /** Calls the provider (circuit, retries, timeout, error accounting); see src/client/_provider-calls.ts. */
+  private call<T>(work: () => Promise<T>, what: string, name?: string): Promise<T> {
+    return this.calls.call(work, what, name);
   }
 
-  /** Logs the circuit opening or closing, once per change. */
-  private circuitChanged(): void {
-    const state = this.circuit.state === 'closed' ? 'closed' : 'open';
-    if (state === this.circuitLogged) return;
-    this.circuitLogged = state;
-    this.log(state === 'open'
-      ? { level: 'error', message: `The ${this.provider.id} provider failed ${this.circuit.failures} times in a row; Coffer stops calling it for ${Math.ceil(this.settings.cooldownMs / 1000)} s (circuit open) and serves cached values meanwhile.`, code: this.errors.lastCode ?? 'COFFER_E_UNAVAILABLE' }
-      : { level: 'info', message: `The ${this.provider.id} provider answers again (circuit closed).` });
+  /** Emits `error` with every value the manager holds masked, only to listeners: without one Node would throw, and a failed refresh must never crash the app. */
+  private reportError(event: ErrorEvent): void {
+    if (this.listenerCount('error') === 0) return;
+    const redactor = this.currentRedactor();
+    this.emit('error', { ...(event.name !== undefined ? { name: redactor.redact(event.name) } : {}), code: event.code, message: redactor.redact(event.message) });
   }
 
   /**
@@ -574,12 +539,5 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   }
 }
 
-/** The default test of `withFreshOnAuthError` for an authentication failure. */
-export function isAuthError(error: unknown): boolean {
-  if (isCofferError(error, 'COFFER_E_ACCESS_DENIED')) return true;
-  const e = error as { code?: unknown; status?: unknown; statusCode?: unknown; message?: unknown } | null;
-  if (e === null || typeof e !== 'object') return false;
-  if (e.code === '28P01' || e.code === '28000') return true;
-  if (e.status === 401 || e.statusCode === 401) return true;
-  return typeof e.message === 'string' && /^(WRONGPASS|NOAUTH)\b/.test(e.message);
-}
+/** The default test of `withFreshOnAuthError` for an authentication failure; see src/client/_auth-error.ts. */
+export { isAuthError };
