@@ -129,8 +129,11 @@ test('a failing refresh keeps serving the last good value (degraded), until the 
 test('a refresh where one secret fails and others succeed after it: degraded with the error counted, until that secret\'s own next success', async () => {
   const { provider, manager } = setup({ retry: { attempts: 1 } });
   await manager.initialize();
+  const events: RefreshEvent[] = [];
+  manager.on('refresh', (e) => events.push(e));
   provider.faults.push({ kind: 'throw', error: unavailable() });
   const result = await manager.refresh();
+  assert.deepEqual(events, [result], 'refresh() emits what it returns');
   assert.deepEqual(result.failed, ['A']);
   assert.deepEqual(result.refreshed, ['B', 'LOG_LEVEL', 'SENTRY_DSN'], 'B and the others succeeded after A failed');
   let health = manager.health();
@@ -160,6 +163,22 @@ test('values past their TTL that nobody read since are not degraded: nothing fai
   assert.equal(health.cacheExpired, true);
   assert.equal(health.secrets.LOG_LEVEL?.stale, true);
   assert.equal(health.status, 'healthy');
+});
+
+test('a secret\'s own ttlMs overrides the manager\'s: it goes stale and refreshes on its own schedule', async () => {
+  const { provider, clock, manager } = setup({ schema: defineSecrets({ A: { ttlMs: 5_000 }, B: {} }) });
+  await manager.initialize();
+  const callsBefore = provider.calls;
+  clock.now += 6_000;
+  assert.equal(manager.health().secrets.A?.stale, true);
+  assert.equal(manager.health().secrets.B?.stale, false, 'B keeps the manager\'s 60 s');
+  manager.value('B');
+  assert.equal(await manager.get('B'), SECRET_B);
+  assert.equal(provider.calls, callsBefore, 'B is fresh: no provider call');
+  manager.value('A');
+  await tick();
+  assert.equal(provider.calls, callsBefore + 1, 'A was refreshed');
+  assert.equal(manager.health().secrets.A?.stale, false);
 });
 
 test('a provider that hangs times out as UNAVAILABLE; retryable failures are retried, a refusal is not and stays a refusal', async () => {

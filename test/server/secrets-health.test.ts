@@ -126,6 +126,21 @@ test('a refresh that fails for one secret answers 502, and health says degraded 
   }
 });
 
+test('/healthz answers 503 until initialize() has run, then 200', async () => {
+  const m = new SecretManager(memoryProvider(VALUES), { schema });
+  const server = createServer(secretsHealthHandler(m));
+  const base = await listen(server);
+  try {
+    const before = await fetch(`${base}/healthz`);
+    assert.equal(before.status, 503);
+    assert.equal((await before.json() as { initialized: boolean }).initialized, false);
+    await m.initialize();
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  } finally {
+    await close(server);
+  }
+});
+
 test('without an admin token the admin endpoints are refused; an unhealthy manager is 503', async () => {
   const provider = memoryProvider({});
   const m = new SecretManager(provider, { schema });
