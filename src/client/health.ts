@@ -19,6 +19,8 @@ export interface HealthInput {
   readonly circuit: 'closed' | 'open' | 'half-open';
   /** Entries this far past their TTL are no longer served, so count as not loaded. */
   readonly maxStalenessMs: number;
+  /** Masks a secret name that is in fact a value (an application passed a value as a name). */
+  readonly maskName?: (name: string) => string;
 }
 
 /**
@@ -45,7 +47,7 @@ export function buildHealth(input: HealthInput): HealthReport {
     if (stale) expired = true;
     if (entry !== undefined) oldest = Math.min(oldest ?? entry.fetchedAt, entry.fetchedAt);
     const failed = input.errors.bySecret.get(name);
-    secrets[name] = {
+    secrets[input.maskName?.(name) ?? name] = {
       loaded, required, hasDefault: definition?.default !== undefined,
       source: entry === undefined ? null : entry.source, version: entry?.version ?? null, stale,
       lastError: failed === undefined ? null : { code: failed.code, at: new Date(failed.at).toISOString() },

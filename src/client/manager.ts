@@ -321,6 +321,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     return buildHealth({
       schema: this.schema, cache: this.cache, now: this.now(), initialized: this.initialized, source: sourceLabel(this.provider),
       lastRefresh: this.lastRefresh, errors: this.errors, circuit: this.circuit.state, maxStalenessMs: this.settings.maxStalenessMs,
+      maskName: (name) => this.currentRedactor().redact(name),
     });
   }
 
@@ -337,7 +338,9 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
 
   /** The newest `n` access-log entries (default 100), oldest first. */
   getAuditLogs(n = 100): AccessEntry[] {
-    return this.accessLog.recent(n);
+    // Names are masked too: an application that passes a value where a name belongs must not see it logged.
+    const redactor = this.currentRedactor();
+    return this.accessLog.recent(n).map((entry) => (entry.name === undefined ? entry : { ...entry, name: redactor.redact(entry.name) }));
   }
 
   /**

@@ -309,8 +309,9 @@ test('error events name the secret, and values in them, as in log records, are m
   // An application passing a value where a name belongs: neither the event nor the log line carries it.
   provider.faults.push({ kind: 'throw', error: unavailable() });
   await assert.rejects(manager.get(SECRET_A));
-  const text = JSON.stringify([errors, logs]);
+  const text = JSON.stringify([errors, logs, manager.health(), manager.getAuditLogs()]);
   assert.equal(text.includes(SECRET_A), false);
+  assert.ok(manager.getAuditLogs().some((e) => e.name === '[REDACTED:A]' && e.outcome === 'error'));
   assert.equal(errors[1]?.name, '[REDACTED:A]');
   assert.ok(logs.some((r) => r.name === '[REDACTED:A]' && r.message.includes('Secret [REDACTED:A] could not be read')));
 });
