@@ -216,6 +216,8 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     await this.audited('delete', name, () => this.call(() => this.provider.delete(name), `delete of ${name}`, name));
     this.bump(name);
     this.cache.delete(name);
+    // A failure of a secret that no longer exists says nothing about health.
+    this.errors.secretSucceeded(name);
     this.redactor = undefined;
   }
 
@@ -303,7 +305,6 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     const now = this.now();
     for (const name of names) {
       this.bump(name);
-      this.retryAt.delete(name);
       const entry = this.cache.get(name);
       if (entry !== undefined && entry.expiresAt > now) this.cache.set(name, { ...entry, expiresAt: now });
     }
@@ -364,10 +365,14 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
     await this.provider.close();
   }
 
-  /** Marks every fetch of `name` started before now as outdated (after a write or delete). */
+  /**
+   * Marks every fetch of `name` started before now as outdated (after a write, a delete or
+   * clearCache()); the next background refresh of it need not wait for an earlier failure's pause.
+   */
   private bump(name: string): void {
     this.generations.set(name, (this.generations.get(name) ?? 0) + 1);
     this.inflight.delete(name);
+    this.retryAt.delete(name);
   }
 
   /** Fetches `name` (single-flight) and caches it; `force` fetches even when a fetch is not due. */
@@ -449,10 +454,13 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
   private revalidate(name: string, entry: CacheEntry, now: number): void {
     const tooOld = now - entry.expiresAt >= this.settings.maxStalenessMs;
     if (!this.inflight.has(name) && this.circuit.admits && now >= (this.retryAt.get(name) ?? 0)) {
-      void this.reload([name]).then((event) => {
+      this.reload([name]).then((event) => {
         // Failures are counted, logged and emitted where they happen; here only the pace is set.
         if (event.failed.length === 0) this.retryAt.delete(name);
         else this.retryAt.set(name, this.now() + this.settings.cooldownMs);
+      }, (error: unknown) => {
+        // Only an event listener that threw gets here; nobody awaits a background refresh, so say it.
+        this.log({ level: 'error', message: `A listener of the secret manager's events threw during a background refresh of ${name}: ${error instanceof Error ? error.message : String(error)}`, name });
       });
     }
     if (tooOld) {

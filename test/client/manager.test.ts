@@ -296,6 +296,26 @@ test('background refreshes emit refresh and move lastRefresh, like refresh() doe
   assert.equal(events.length, 3);
 });
 
+test('a listener that throws during a background refresh is logged, not an unhandled rejection that would end the process', async () => {
+  const logs: LogRecord[] = [];
+  const { clock, manager } = setup({ log: (r) => logs.push(r) });
+  await manager.initialize();
+  manager.on('refresh', () => { throw new Error('listener bug'); });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    clock.now += 61_000;
+    assert.equal(manager.value('A'), SECRET_A);
+    await tick();
+    await tick();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+  assert.ok(logs.some((r) => r.level === 'error' && /listener .* threw .* of A: listener bug/.test(r.message)));
+});
+
 test('error events name the secret, and values in them, as in log records, are masked (even a value passed as a name)', async () => {
   const logs: LogRecord[] = [];
   const provider = memoryProvider({ A: SECRET_A });
