@@ -8,6 +8,22 @@
 import { CofferError, isCofferError } from '../core/errors.js';
 import type { GetOptions, Provider, ProviderCapabilities, SecretListing, SecretRecord } from '../providers/types.js';
 
+/** A fallback chain: a Provider that also says which providers it reads from, in order. */
+export interface ChainProvider extends Provider {
+  readonly id: 'chain';
+  /** The providers, in the order they are asked. */
+  readonly members: readonly Provider[];
+}
+
+/**
+ * How health and logs name a provider: its id, or for a chain `chain(` its members `)`, nested
+ * chains included, e.g. `chain(store,env)`.
+ */
+export function sourceLabel(provider: Provider): string {
+  const members = (provider as Partial<ChainProvider>).members;
+  return provider.id === 'chain' && members !== undefined ? `chain(${members.map(sourceLabel).join(',')})` : provider.id;
+}
+
 /**
  * Combines providers into one read-only provider (id `chain`). It can list only when every
  * provider can, and keeps metadata only when every provider does; it has no versions or stages,
@@ -18,7 +34,7 @@ import type { GetOptions, Provider, ProviderCapabilities, SecretListing, SecretR
  * const record = await secrets.get('DB_PASSWORD');
  * record.metadata.source; // 'store', or 'env' when the store does not have it
  */
-export function createChainProvider(providers: readonly Provider[]): Provider {
+export function createChainProvider(providers: readonly Provider[]): ChainProvider {
   if (providers.length === 0) throw new CofferError('COFFER_E_USAGE', 'A fallback chain needs at least one provider; give one or more.');
   const members = [...providers];
   const all = (capability: keyof ProviderCapabilities) => members.every((provider) => provider.capabilities[capability]);
@@ -30,6 +46,7 @@ export function createChainProvider(providers: readonly Provider[]): Provider {
 
   return {
     id: 'chain',
+    members,
     location,
     capabilities,
     async get(name: string, options: GetOptions = {}): Promise<SecretRecord> {

@@ -9,7 +9,12 @@
 export interface AccessEntry {
   /** ISO 8601 time. */
   readonly at: string;
-  /** get, set, delete, refresh, rotate, list, versions. */
+  /**
+   * get (a read: from cache, or from the provider on a miss, for `initialize`, `preload`, or a
+   * version or stage), refresh (a read from the provider by `refresh()`, `clearCache()`, a
+   * background refresh of a stale value or `withFreshOnAuthError`), set, delete, rotate, list,
+   * versions. Failures are recorded too, with outcome `error` (or `not-found`) and the code.
+   */
   readonly action: string;
   readonly name?: string;
   /** The provider that answered (or was asked). */

@@ -28,20 +28,27 @@ export async function createSecretManager<const S extends SecretSchema = SecretS
   return new SecretManager(provider, options, reason);
 }
 
-let shared: Promise<SecretManager> | undefined;
+// Created with the first caller's schema; each caller types it with its own (see getSecretManager).
+let shared: Promise<SecretManager<SecretSchema>> | undefined;
 
 /**
  * The process-wide manager, created on the first call with that call's options. A failed
- * creation is not kept, so a later call can try again.
+ * creation is not kept, so a later call can try again. Typed by the schema like
+ * {@link createSecretManager}; later calls get the same instance whatever options they pass, so
+ * give every call the same schema (or none after the first: `getSecretManager<typeof schema>()`).
+ *
+ * @example
+ * const secrets = await getSecretManager({ schema });
+ * secrets.value('JWT_SECRET'); // string; a misspelt name does not compile
  */
-export function getSecretManager(options: SecretManagerOptions = {}): Promise<SecretManager> {
-  if (shared !== undefined) return shared;
-  const creating: Promise<SecretManager> = createSecretManager(options).catch((error: unknown) => {
+export function getSecretManager<const S extends SecretSchema = SecretSchema>(options: SecretManagerOptions<S> = {}): Promise<SecretManager<S>> {
+  if (shared !== undefined) return shared as unknown as Promise<SecretManager<S>>;
+  const creating: Promise<SecretManager<S>> = createSecretManager(options).catch((error: unknown) => {
     // Only forget this attempt: a newer one (after closeSecretManager) stays.
-    if (shared === creating) shared = undefined;
+    if (shared === (creating as unknown)) shared = undefined;
     throw error;
   });
-  shared = creating;
+  shared = creating as unknown as Promise<SecretManager<SecretSchema>>;
   return creating;
 }
 

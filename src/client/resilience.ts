@@ -60,6 +60,15 @@ export class Circuit {
     return this.now() - this.openedAt >= this.options.cooldownMs ? 'half-open' : 'open';
   }
 
+  /**
+   * Whether a call now would reach the provider: the circuit is closed, or half-open with its one
+   * trial not yet taken. Background work checks it so as not to start calls that can only be refused.
+   */
+  get admits(): boolean {
+    const state = this.state;
+    return state === 'closed' || (state === 'half-open' && !this.trial);
+  }
+
   /** Consecutive failures so far. */
   get failures(): number {
     return this.consecutive;

@@ -52,7 +52,7 @@ export type ValueFor<S extends SecretSchema, K extends string> = string extends 
  *   LOG_LEVEL: { required: false, default: 'info' },
  *   SENTRY_DSN: { required: false },
  * });
- * const secrets = createSecretManager({ schema });
+ * const secrets = await createSecretManager({ schema });
  * await secrets.initialize();
  * secrets.value('JWT_SECRET'); // string
  * secrets.value('SENTRY_DSN'); // string | undefined

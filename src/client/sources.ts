@@ -1,8 +1,9 @@
 /**
- * Where an application's secrets come from. {@link selectProvider} takes the provider the caller
- * names, else reads the environment in the order of {@link DETECTION_RULES} (the emergency switch
- * ENABLE_SECRET_MANAGER=false, then SECRET_PROVIDER, then signs of a platform, then the project's
- * coffer config, then plain environment variables); {@link createChainProvider} reads from several
+ * Where an application's secrets come from. {@link selectProvider} obeys the emergency switch
+ * ENABLE_SECRET_MANAGER=false first (plain environment variables, whatever the code or the
+ * environment asks for), then takes the provider the caller names, else reads the environment in
+ * the order of {@link DETECTION_RULES} (SECRET_PROVIDER, then signs of a platform, then the
+ * project's coffer config, then plain environment variables); {@link createChainProvider} reads from several
  * providers in turn, so that a secret missing from one comes from the next, and records which one
  * served it. docs/sources.md shows the same table; a test keeps the two in agreement.
  */
@@ -13,10 +14,10 @@ import { environmentLabel, getEnvironment } from '../config/resolve.js';
 import { fileVariableNames } from '../providers/file.js';
 import { isProviderId, openProvider, PROVIDER_ALIASES, PROVIDER_IDS } from '../providers/registry.js';
 import type { Provider } from '../providers/types.js';
-import { createChainProvider } from './_source-chain.js';
+import { createChainProvider, sourceLabel, type ChainProvider } from './_source-chain.js';
 
 /** Combines providers into one read-only fallback chain; see src/client/_source-chain.ts. */
-export { createChainProvider };
+export { createChainProvider, sourceLabel, type ChainProvider };
 /** Short provider names (`aws`, `vault`, ...); defined with the registry. */
 export { PROVIDER_ALIASES };
 
@@ -63,14 +64,15 @@ const ifSet = (provider: string, names: readonly string[]) => ({ env }: Detectio
  * whose condition holds wins. Explicit signals come before ambient ones (AWS_REGION and
  * KUBERNETES_SERVICE_HOST are set on every Lambda function and in every pod whether or not the
  * secrets live in AWS or the Kubernetes API, so they decide nothing on their own). Kubernetes
- * is chosen only by a Coffer-specific variable, COFFER_K8S_NAMESPACE, and before the mounted
+ * is chosen only by a namespace variable meant for it (COFFER_K8S_NAMESPACE, or its alias
+ * K8S_SECRET_NAMESPACE, both read by the kubernetes provider too), and before the mounted
  * files: in many images /var/run links to /run, so the service account that Kubernetes mounts
  * in every pod makes /run/secrets a directory there, and the file row would otherwise always win.
  */
 export const DETECTION_RULES: readonly DetectionRule[] = [
   {
     provider: '`env`',
-    when: '`ENABLE_SECRET_MANAGER` is `false` (or `0`, `no`, `off`): the switch back to plain environment variables, which wins over `SECRET_PROVIDER`',
+    when: '`ENABLE_SECRET_MANAGER` is `false` (or `0`, `no`, `off`): the switch back to plain environment variables, which wins over `SECRET_PROVIDER` and over the `provider` option in code',
     detect: ({ env }) => (secretManagerDisabled(env) ? { provider: 'env', reason: 'ENABLE_SECRET_MANAGER=false' } : undefined),
   },
   {
@@ -94,7 +96,7 @@ export const DETECTION_RULES: readonly DetectionRule[] = [
   { provider: '`gcp-secret-manager`', when: '`GOOGLE_CLOUD_PROJECT` or `GCP_PROJECT_ID` is set', detect: ifSet('gcp-secret-manager', ['GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT_ID']) },
   { provider: '`azure-key-vault`', when: '`AZURE_KEYVAULT_URL`, `AZURE_KEYVAULT_NAME` or `AZURE_KEY_VAULT_NAME` is set', detect: ifSet('azure-key-vault', ['AZURE_KEYVAULT_URL', 'AZURE_KEYVAULT_NAME', 'AZURE_KEY_VAULT_NAME']) },
   { provider: '`hashicorp-vault`', when: '`VAULT_ADDR` is set', detect: ifSet('hashicorp-vault', ['VAULT_ADDR']) },
-  { provider: '`kubernetes`', when: '`COFFER_K8S_NAMESPACE` is set (`KUBERNETES_SERVICE_HOST` alone is not enough: it is set in every pod)', detect: ifSet('kubernetes', ['COFFER_K8S_NAMESPACE']) },
+  { provider: '`kubernetes`', when: '`COFFER_K8S_NAMESPACE` or its alias `K8S_SECRET_NAMESPACE` is set (`KUBERNETES_SERVICE_HOST` alone is not enough: it is set in every pod)', detect: ifSet('kubernetes', ['COFFER_K8S_NAMESPACE', 'K8S_SECRET_NAMESPACE']) },
   {
     provider: '`file`',
     when: 'a `NAME_FILE` variable is set (other than the tools\' own, such as `AWS_WEB_IDENTITY_TOKEN_FILE`), or `/run/secrets` is a directory',
@@ -159,7 +161,9 @@ export interface SelectedProvider {
 }
 
 /**
- * Chooses and opens the provider an application reads its secrets from: `options.provider`,
+ * Chooses and opens the provider an application reads its secrets from: plain environment
+ * variables when ENABLE_SECRET_MANAGER=false (the documented emergency procedure, so it wins over
+ * `options.provider` and ignores `fallback` and `providerOptions`), else `options.provider`,
  * else the first row of {@link DETECTION_RULES} that holds. An id that names no provider is
  * COFFER_E_UNKNOWN_PROVIDER, saying how to choose another.
  *
@@ -171,6 +175,11 @@ export interface SelectedProvider {
 export async function selectProvider(options: SelectProviderOptions = {}): Promise<SelectedProvider> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
+  if (secretManagerDisabled(env)) {
+    // The emergency switch: env alone, with its defaults (the options were meant for another provider).
+    const given = options.provider === undefined ? '' : ' (over the provider given in code)';
+    return { provider: await open({ provider: 'env', reason: 'ENABLE_SECRET_MANAGER=false' }, env, cwd, {}), reason: `ENABLE_SECRET_MANAGER=false${given}` };
+  }
   const choice = options.provider === undefined ? detectProvider({ env, cwd, isDirectory })
     : typeof options.provider === 'string' ? { provider: options.provider, reason: 'the caller named it' } : options.provider;
   const reason = isProvider(choice) ? 'the caller gave it' : choice.reason;

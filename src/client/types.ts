@@ -12,7 +12,8 @@ export interface SecretManagerOptions<S extends SecretSchema = SecretSchema> {
   readonly schema?: S;
   /**
    * Where values come from: a Provider instance, a provider id, or nothing to choose from the
-   * environment (SECRET_PROVIDER, then detection; see docs/sources.md).
+   * environment (SECRET_PROVIDER, then detection; see docs/sources.md). ENABLE_SECRET_MANAGER=false
+   * in the environment overrides it (plain environment variables: the emergency switch).
    */
   readonly provider?: Provider | string;
   /** Options of the provider when it is given by id. */
@@ -36,11 +37,17 @@ export interface SecretManagerOptions<S extends SecretSchema = SecretSchema> {
   readonly timeoutMs?: number;
   /** Retries of retryable failures; default 3 attempts, 100 ms doubling up to 2 s. */
   readonly retry?: Partial<RetryOptions>;
-  /** Circuit breaker; default open after 5 failures in a row, for 30 s. */
+  /**
+   * Circuit breaker; default open after 5 failures in a row, for 30 s. While open no background
+   * refresh starts; a secret whose background refresh failed waits one cool-down before the next.
+   */
   readonly circuit?: Partial<CircuitOptions>;
   /** Entries kept in the in-memory access log; default 1,000. */
   readonly auditSize?: number;
-  /** Receives value-free log records (refresh failures, changes); every known value is masked first. */
+  /**
+   * Receives value-free log records, one per change of state (a secret changed, started failing
+   * or was read again; the circuit opened or closed); every known value is masked first.
+   */
   readonly log?: (record: LogRecord) => void;
   /** The clock, in ms since the epoch; default Date.now. */
   readonly now?: () => number;
@@ -112,14 +119,23 @@ export interface SecretHealth {
   readonly version: string | null;
   /** The value is past its TTL (served stale while refreshing or after a failed refresh). */
   readonly stale: boolean;
+  /**
+   * The secret's last fetch failed: its code and ISO 8601 time. The last good value (if any) is
+   * still served. Cleared by this secret's next successful fetch only; null while it is fine.
+   */
+  readonly lastError: { readonly code: string; readonly at: string } | null;
 }
 
 /** What `health()` returns. */
 export interface HealthReport {
-  /** unhealthy: a required secret is missing or unreadable; degraded: serving stale values or refreshes failing. */
+  /**
+   * unhealthy: not initialised, or a required secret is missing or unreadable; degraded: a
+   * secret's last fetch failed (its last good value is served) or the circuit is not closed; else
+   * healthy. Values past their TTL alone are not degraded (see `cacheExpired`).
+   */
   readonly status: 'healthy' | 'degraded' | 'unhealthy';
   readonly initialized: boolean;
-  /** The provider id (`store`, `dotenv`, `chain(store,env)`, ...). */
+  /** The provider id (`store`, `dotenv`, ...), or for a fallback chain its providers in order (`chain(store,env)`). */
   readonly source: string;
   readonly secretsLoaded: number;
   readonly requiredSecretsOk: boolean;
@@ -129,8 +145,13 @@ export interface HealthReport {
   readonly cacheExpired: boolean;
   /** ISO 8601 time of the last successful refresh or initialisation, or null. */
   readonly lastRefresh: string | null;
-  /** Failed provider calls since the last success, and the last error code. */
-  readonly errors: { readonly count: number; readonly lastCode: string | null };
+  /**
+   * Errors since the manager was created (failed provider calls for reads, refreshes, writes and
+   * lists, and failed fetches such as a required secret that vanished or a broken reference; a
+   * missing optional secret is an answer, not an error), with the last one's code and ISO time.
+   * Per secret, `secrets[name].lastError` says which ones are failing now.
+   */
+  readonly errors: { readonly count: number; readonly lastCode: string | null; readonly lastAt: string | null };
   /** The provider's circuit breaker. */
   readonly circuit: 'closed' | 'open' | 'half-open';
   readonly secrets: Readonly<Record<string, SecretHealth>>;

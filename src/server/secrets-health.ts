@@ -85,10 +85,13 @@ export interface FastifyLike {
 }
 
 /**
- * A Fastify plugin registering the three routes.
+ * A Fastify plugin registering the three routes. Registered with a `prefix`, the routes move
+ * under it (`/ops/healthz`); each handler answers for the route it was registered as, so the
+ * prefix and any query string do not matter.
  *
  * @example
  * await app.register(secretsHealthPlugin, { manager, adminToken: process.env.ADMIN_TOKEN });
+ * await app.register(secretsHealthPlugin, { manager, adminToken, prefix: '/ops' }); // GET /ops/healthz
  */
 export async function secretsHealthPlugin(fastify: FastifyLike, options: SecretsHealthOptions & { manager: HealthSource }): Promise<void> {
   const paths = [options.healthPath ?? '/healthz', options.adminHealthPath ?? '/admin/secrets/health', options.refreshPath ?? '/admin/refresh-secrets'];
@@ -96,7 +99,8 @@ export async function secretsHealthPlugin(fastify: FastifyLike, options: Secrets
     fastify.route({
       method: ['GET', 'POST'], url,
       handler: async (request, reply) => {
-        const result = (await answer(options.manager, options, request.method, request.url, request.headers)) ?? { status: 404, body: { error: 'not found' } };
+        // The matched route, not request.url: under a prefix the URL is `/ops/healthz`.
+        const result = (await answer(options.manager, options, request.method, url, request.headers)) ?? { status: 404, body: { error: 'not found' } };
         return reply.code(result.status).send(result.body);
       },
     });

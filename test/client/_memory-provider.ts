@@ -6,8 +6,12 @@
 import { CofferError } from '../../src/core/errors.js';
 import type { Provider, SecretRecord } from '../../src/providers/types.js';
 
-/** What the next `get` calls do, in order; when empty, they answer normally. */
-export type Fault = { kind: 'throw'; error: unknown } | { kind: 'hang' } | { kind: 'delay'; ms: number };
+/**
+ * What the next `get` calls do, in order; when empty, they answer normally. `delay` reads the
+ * value after waiting (a change made meanwhile is what it returns); `slow` reads it at once and
+ * answers after waiting (what a slow network returns: the value as it was when asked).
+ */
+export type Fault = { kind: 'throw'; error: unknown } | { kind: 'hang' } | { kind: 'delay'; ms: number } | { kind: 'slow'; ms: number };
 
 /** A scriptable in-memory provider. */
 export interface MemoryProvider extends Provider {
@@ -39,6 +43,7 @@ export function memoryProvider(initial: Record<string, string> = {}): MemoryProv
       // Read the value after the delay, so a change made meanwhile is what a slow call returns.
       if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
       const entry = values.get(name);
+      if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.ms));
       if (entry === undefined) throw new CofferError('COFFER_E_NOT_FOUND', `Secret ${name} is not in memory.`);
       return { name, value: entry.value, metadata: { version: String(entry.version) } };
     },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CofferError, isCofferError } from '../../src/core/errors.js';
 import { SecretManager } from '../../src/client/manager.js';
 import { defineSecrets } from '../../src/client/schema.js';
-import type { SecretManagerOptions } from '../../src/client/types.js';
+import type { ErrorEvent, LogRecord, RefreshEvent, SecretManagerOptions } from '../../src/client/types.js';
 import type { SecretSchema } from '../../src/client/schema.js';
 import { memoryProvider, type MemoryProvider } from './_memory-provider.js';
 
@@ -33,7 +33,7 @@ test('initialize loads every declared secret, applies defaults, and lists every 
   assert.equal(manager.value('A'), SECRET_A);
   assert.equal(manager.value('LOG_LEVEL'), 'info');
   assert.equal(manager.value('SENTRY_DSN'), undefined);
-  assert.deepEqual(health.secrets.LOG_LEVEL, { loaded: true, required: false, hasDefault: true, source: 'default', version: null, stale: false });
+  assert.deepEqual(health.secrets.LOG_LEVEL, { loaded: true, required: false, hasDefault: true, source: 'default', version: null, stale: false, lastError: null });
 
   const missing = setup({}, { B: SECRET_B });
   await assert.rejects(missing.manager.initialize(), (e) => isCofferError(e, 'COFFER_E_MISSING_SECRETS') && /Missing required secret: A \(provider memory\)/.test(e.message));
@@ -41,6 +41,38 @@ test('initialize loads every declared secret, applies defaults, and lists every 
   await assert.rejects(none.manager.initialize(), (e) => isCofferError(e, 'COFFER_E_MISSING_SECRETS') && e.message.includes('A, B'));
   assert.equal(none.manager.health().status, 'unhealthy');
   assert.equal(none.manager.health().requiredSecretsOk, false);
+});
+
+test('initialize lists every missing required name together with the other failures, by name and code, without values', async () => {
+  const { provider, manager } = setup({}, { B: SECRET_B });
+  const read = provider.get.bind(provider);
+  provider.get = async (name, options) => {
+    if (name === 'B') throw new CofferError('COFFER_E_ACCESS_DENIED', 'the policy does not allow reading B');
+    if (name === 'SENTRY_DSN') throw new CofferError('COFFER_E_UNAVAILABLE', 'the provider is down');
+    return read(name, options);
+  };
+  await assert.rejects(manager.initialize(), (e) => {
+    assert.ok(isCofferError(e, 'COFFER_E_MISSING_SECRETS'), String(e));
+    assert.match(e.message, /^Missing required secret: A \(provider memory\); .* These could not be read either: B \(COFFER_E_ACCESS_DENIED\), SENTRY_DSN \(COFFER_E_UNAVAILABLE\)\.$/);
+    assert.deepEqual(e.details, { missing: ['A'], failed: [{ name: 'B', code: 'COFFER_E_ACCESS_DENIED' }, { name: 'SENTRY_DSN', code: 'COFFER_E_UNAVAILABLE' }] });
+    assert.equal(e.message.includes(SECRET_B), false);
+    return true;
+  });
+  // Nothing missing, two failures: one error naming both, with the first one's code.
+  provider.put('A', SECRET_A);
+  await assert.rejects(manager.preload(), (e) => isCofferError(e, 'COFFER_E_ACCESS_DENIED') && /2 secrets could not be read from the memory provider: B \(COFFER_E_ACCESS_DENIED\), SENTRY_DSN \(COFFER_E_UNAVAILABLE\)/.test(e.message));
+});
+
+test('preload loads the names given (or every declared one) so value() can read them, without checking required ones', async () => {
+  const { provider, manager } = setup({}, { B: SECRET_B });
+  await manager.preload(['B']);
+  assert.equal(provider.calls, 1);
+  assert.equal(manager.value('B'), SECRET_B);
+  assert.throws(() => manager.value('LOG_LEVEL'), (e) => isCofferError(e, 'COFFER_E_USAGE') && /preload/.test(e.message));
+  await manager.preload();
+  assert.equal(manager.value('LOG_LEVEL'), 'info');
+  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'), 'a missing required secret is not served');
+  assert.equal(manager.health().initialized, false);
 });
 
 test('many concurrent misses of one secret make one provider call', async () => {
@@ -94,6 +126,61 @@ test('a failing refresh keeps serving the last good value (degraded), until the 
   assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE') && /maximum staleness/.test(e.message) && !e.message.includes(SECRET_A));
 });
 
+test('a refresh where one secret fails and others succeed after it: degraded with the error counted, until that secret\'s own next success', async () => {
+  const { provider, manager } = setup({ retry: { attempts: 1 } });
+  await manager.initialize();
+  const events: RefreshEvent[] = [];
+  manager.on('refresh', (e) => events.push(e));
+  provider.faults.push({ kind: 'throw', error: unavailable() });
+  const result = await manager.refresh();
+  assert.deepEqual(events, [result], 'refresh() emits what it returns');
+  assert.deepEqual(result.failed, ['A']);
+  assert.deepEqual(result.refreshed, ['B', 'LOG_LEVEL', 'SENTRY_DSN'], 'B and the others succeeded after A failed');
+  let health = manager.health();
+  assert.equal(health.status, 'degraded');
+  assert.equal(health.errors.count, 1);
+  assert.equal(health.errors.lastCode, 'COFFER_E_UNAVAILABLE');
+  assert.match(health.errors.lastAt ?? '', /^\d{4}-\d\d-\d\dT/);
+  assert.deepEqual(health.secrets.A?.lastError, { code: 'COFFER_E_UNAVAILABLE', at: new Date(1_000_000).toISOString() });
+  assert.equal(health.secrets.B?.lastError, null);
+  assert.equal(manager.value('A'), SECRET_A, 'the last good value is served');
+  // Other secrets succeeding does not clear A's failure.
+  await manager.get('B', { bypassCache: true });
+  assert.equal(manager.health().status, 'degraded');
+  // A's own success does; the count stays: it counts errors since start.
+  await manager.get('A', { bypassCache: true });
+  health = manager.health();
+  assert.equal(health.status, 'healthy');
+  assert.equal(health.secrets.A?.lastError, null);
+  assert.equal(health.errors.count, 1);
+});
+
+test('values past their TTL that nobody read since are not degraded: nothing failed, and the next read refreshes them', async () => {
+  const { clock, manager } = setup();
+  await manager.initialize();
+  clock.now += 61_000;
+  const health = manager.health();
+  assert.equal(health.cacheExpired, true);
+  assert.equal(health.secrets.LOG_LEVEL?.stale, true);
+  assert.equal(health.status, 'healthy');
+});
+
+test('a secret\'s own ttlMs overrides the manager\'s: it goes stale and refreshes on its own schedule', async () => {
+  const { provider, clock, manager } = setup({ schema: defineSecrets({ A: { ttlMs: 5_000 }, B: {} }) });
+  await manager.initialize();
+  const callsBefore = provider.calls;
+  clock.now += 6_000;
+  assert.equal(manager.health().secrets.A?.stale, true);
+  assert.equal(manager.health().secrets.B?.stale, false, 'B keeps the manager\'s 60 s');
+  manager.value('B');
+  assert.equal(await manager.get('B'), SECRET_B);
+  assert.equal(provider.calls, callsBefore, 'B is fresh: no provider call');
+  manager.value('A');
+  await tick();
+  assert.equal(provider.calls, callsBefore + 1, 'A was refreshed');
+  assert.equal(manager.health().secrets.A?.stale, false);
+});
+
 test('a provider that hangs times out as UNAVAILABLE; retryable failures are retried, a refusal is not and stays a refusal', async () => {
   const hang = setup({ timeoutMs: 50, retry: { attempts: 1 } });
   hang.provider.faults.push({ kind: 'hang' });
@@ -123,6 +210,130 @@ test('the circuit opens after repeated failures, stops calling the provider, and
   clock.now += 10_000;
   assert.equal(await manager.get('A'), SECRET_A);
   assert.equal(manager.health().circuit, 'closed');
+});
+
+test('while the provider fails, a thousand stale reads make no storm: no refresh while the circuit is open, one log line per state change', async () => {
+  const logs: LogRecord[] = [];
+  const { provider, clock, manager } = setup({ retry: { attempts: 1 }, circuit: { failures: 2, cooldownMs: 10_000 }, log: (r) => logs.push(r) });
+  await manager.initialize();
+  const errors: ErrorEvent[] = [];
+  manager.on('error', (e) => errors.push(e));
+  const callsBefore = provider.calls;
+  clock.now += 61_000;
+  for (let i = 0; i < 200; i++) provider.faults.push({ kind: 'throw', error: unavailable() });
+  for (let i = 0; i < 1000; i++) {
+    assert.equal(manager.value('A'), SECRET_A);
+    assert.equal(manager.value('B'), SECRET_B);
+    await tick();
+  }
+  assert.equal(provider.calls - callsBefore, 2, 'A and B failed once each, which opened the circuit');
+  assert.equal(errors.length, 2);
+  let health = manager.health();
+  assert.equal(health.errors.count, 2);
+  assert.equal(health.circuit, 'open');
+  assert.equal(health.status, 'degraded');
+  assert.deepEqual(logs.map((r) => r.level).sort(), ['error', 'warn', 'warn']);
+  assert.equal(logs.filter((r) => /circuit open/.test(r.message)).length, 1);
+  assert.deepEqual(logs.filter((r) => r.level === 'warn').map((r) => r.name), ['A', 'B']);
+
+  // After the cool-down the provider is back: the trial read closes the circuit, each secret recovers, each logged once.
+  provider.faults.length = 0;
+  clock.now += 10_000;
+  manager.value('A');
+  await tick();
+  manager.value('B');
+  await tick();
+  health = manager.health();
+  assert.equal(health.circuit, 'closed');
+  assert.equal(health.status, 'healthy');
+  assert.deepEqual(logs.slice(3).map((r) => r.message.replace(/ \(failing since .*\)/, '')), [
+    'The memory provider answers again (circuit closed).',
+    'Secret A was read again from the memory provider.',
+    'Secret B was read again from the memory provider.',
+  ]);
+});
+
+test('a secret whose refresh is refused (which does not open the circuit) is retried after the cool-down, not at every read', async () => {
+  const { provider, clock, manager } = setup({ circuit: { failures: 2, cooldownMs: 10_000 } });
+  await manager.initialize();
+  const callsBefore = provider.calls;
+  clock.now += 61_000;
+  for (let i = 0; i < 50; i++) provider.faults.push({ kind: 'throw', error: new CofferError('COFFER_E_ACCESS_DENIED', 'not allowed') });
+  for (let i = 0; i < 100; i++) {
+    manager.value('A');
+    await tick();
+  }
+  assert.equal(provider.calls - callsBefore, 1);
+  assert.equal(manager.health().circuit, 'closed');
+  clock.now += 10_000;
+  manager.value('A');
+  await tick();
+  assert.equal(provider.calls - callsBefore, 2, 'tried again after the cool-down');
+});
+
+test('background refreshes emit refresh and move lastRefresh, like refresh() does; a failed one does neither silently', async () => {
+  const { provider, clock, manager } = setup({ retry: { attempts: 1 } });
+  await manager.initialize();
+  const events: RefreshEvent[] = [];
+  manager.on('refresh', (e) => events.push(e));
+  const started = manager.health().lastRefresh;
+  clock.now += 61_000;
+  provider.put('A', 'value-of-a-rotated-bg-0000');
+  manager.value('A');
+  await tick();
+  assert.deepEqual(events, [{ refreshed: ['A'], changed: ['A'], failed: [] }]);
+  assert.equal(manager.health().lastRefresh, new Date(clock.now).toISOString());
+  assert.notEqual(manager.health().lastRefresh, started);
+
+  clock.now += 61_000;
+  provider.faults.push({ kind: 'throw', error: unavailable() });
+  manager.value('B');
+  await tick();
+  assert.deepEqual(events[1], { refreshed: [], changed: [], failed: ['B'] });
+  assert.equal(manager.health().lastRefresh, new Date(clock.now - 61_000).toISOString(), 'a failed refresh does not move it');
+  await manager.refresh();
+  assert.deepEqual(events[2]?.failed, []);
+  assert.equal(events.length, 3);
+});
+
+test('a listener that throws during a background refresh is logged, not an unhandled rejection that would end the process', async () => {
+  const logs: LogRecord[] = [];
+  const { clock, manager } = setup({ log: (r) => logs.push(r) });
+  await manager.initialize();
+  manager.on('refresh', () => { throw new Error('listener bug'); });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    clock.now += 61_000;
+    assert.equal(manager.value('A'), SECRET_A);
+    await tick();
+    await tick();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+  assert.ok(logs.some((r) => r.level === 'error' && /listener .* threw .* of A: listener bug/.test(r.message)));
+});
+
+test('error events name the secret, and values in them, as in log records, are masked (even a value passed as a name)', async () => {
+  const logs: LogRecord[] = [];
+  const provider = memoryProvider({ A: SECRET_A });
+  const manager = new SecretManager(provider, { retry: { attempts: 1 }, log: (r) => logs.push(r) });
+  assert.equal(await manager.get('A'), SECRET_A);
+  const errors: ErrorEvent[] = [];
+  manager.on('error', (e) => errors.push(e));
+  provider.faults.push({ kind: 'throw', error: new CofferError('COFFER_E_UNAVAILABLE', `upstream said: bad token ${SECRET_A}`) });
+  await assert.rejects(manager.get('B'));
+  assert.deepEqual(errors, [{ name: 'B', code: 'COFFER_E_UNAVAILABLE', message: 'upstream said: bad token [REDACTED:A]' }]);
+  // An application passing a value where a name belongs: neither the event nor the log line carries it.
+  provider.faults.push({ kind: 'throw', error: unavailable() });
+  await assert.rejects(manager.get(SECRET_A));
+  const text = JSON.stringify([errors, logs, manager.health(), manager.getAuditLogs()]);
+  assert.equal(text.includes(SECRET_A), false);
+  assert.ok(manager.getAuditLogs().some((e) => e.name === '[REDACTED:A]' && e.outcome === 'error'));
+  assert.equal(errors[1]?.name, '[REDACTED:A]');
+  assert.ok(logs.some((r) => r.name === '[REDACTED:A]' && r.message.includes('Secret [REDACTED:A] could not be read')));
 });
 
 test('a new version that appears during a slow refresh is what the cache ends up with, announced once', async () => {
@@ -166,6 +377,39 @@ test('access log and health carry names, sources and versions, never a value', a
   for (const value of [SECRET_A, SECRET_B]) assert.equal(text.includes(value), false);
 });
 
+test('set() and rotate() announce the new version with change, like a rotation seen by a refresh', async () => {
+  const { manager } = setup();
+  await manager.initialize();
+  const changes: unknown[] = [];
+  manager.on('change', (e) => changes.push(e));
+  await manager.set('B', 'value-of-b-set-by-app-0000');
+  assert.deepEqual(changes, [{ name: 'B', source: 'memory', version: '2', previousVersion: '1' }]);
+  const version = await manager.rotate('A', () => 'value-of-a-rotated-by-app-0');
+  assert.equal(version, '2');
+  assert.deepEqual(changes.slice(1), [{ name: 'A', source: 'memory', version: '2', previousVersion: '1' }]);
+  assert.equal(manager.value('A'), 'value-of-a-rotated-by-app-0');
+});
+
+test('the access log records every action, failures included: versions, refresh, a refused write or delete, a failed rotation', async () => {
+  const { provider, manager } = setup();
+  await manager.initialize();
+  await manager.refresh();
+  await assert.rejects(manager.versions('A'), (e) => isCofferError(e, 'COFFER_E_UNSUPPORTED'));
+  provider.set = async () => { throw new CofferError('COFFER_E_ACCESS_DENIED', 'read-only token'); };
+  await assert.rejects(manager.set('B', 'value-of-b-refused-0000000'));
+  await assert.rejects(manager.rotate('B', () => 'value-of-b-refused-0000001'));
+  await assert.rejects(manager.delete('NOPE' as 'A'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
+  const entries = manager.getAuditLogs(100).map(({ action, name, outcome, code }) => [action, name, outcome, code]);
+  for (const expected of [
+    ['refresh', 'A', 'ok', undefined], ['refresh', 'B', 'ok', undefined],
+    ['versions', 'A', 'error', 'COFFER_E_UNSUPPORTED'],
+    ['set', 'B', 'error', 'COFFER_E_ACCESS_DENIED'],
+    ['rotate', 'B', 'error', 'COFFER_E_ACCESS_DENIED'],
+    ['delete', 'NOPE', 'not-found', 'COFFER_E_NOT_FOUND'],
+  ]) assert.ok(entries.some((e) => JSON.stringify(e) === JSON.stringify(expected)), `${JSON.stringify(expected)} in ${JSON.stringify(entries)}`);
+  assert.equal(JSON.stringify(manager.getAuditLogs(100)).includes('value-of-b-refused'), false);
+});
+
 test('set, rotate, delete, list and refresh go through the provider and keep the cache right', async () => {
   const { provider, manager } = setup();
   await manager.initialize();
@@ -182,8 +426,23 @@ test('set, rotate, delete, list and refresh go through the provider and keep the
   await manager.delete('B');
   await assert.rejects(manager.get('B'), (e) => isCofferError(e, 'COFFER_E_NOT_FOUND'));
   await assert.rejects(manager.versions('A'), (e) => isCofferError(e, 'COFFER_E_UNSUPPORTED'));
-  manager.clearCache();
-  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_USAGE'));
+});
+
+test('clearCache() reloads every secret, keeps serving and healthy meanwhile, and a fetch started before it cannot put an old value back', async () => {
+  const { provider, manager } = setup();
+  await manager.initialize();
+  // A read of A is on the wire (it read the old value) when A is rotated and the cache cleared.
+  provider.faults.push({ kind: 'slow', ms: 40 });
+  const before = manager.get('A', { bypassCache: true });
+  provider.put('A', 'value-of-a-after-clear-000');
+  const clearing = manager.clearCache();
+  assert.equal(manager.value('A'), SECRET_A, 'value() keeps answering during the reload');
+  assert.notEqual(manager.health().status, 'unhealthy');
+  assert.equal(await manager.get('A'), 'value-of-a-after-clear-000', 'get() waits for the reload');
+  assert.deepEqual((await clearing).failed, []);
+  assert.equal(await before, SECRET_A, 'the caller that asked before gets what it read');
+  assert.equal(manager.value('A'), 'value-of-a-after-clear-000', 'the old read did not refill the cache');
+  assert.equal(manager.health().status, 'healthy');
 });
 
 export type { MemoryProvider };

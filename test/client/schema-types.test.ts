@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineSecrets, type SecretManager } from '../../src/index.js';
+import { defineSecrets, getSecretManager, type SecretManager } from '../../src/index.js';
 import { isCofferError } from '../../src/core/errors.js';
 
 const schema = defineSecrets({
@@ -29,6 +29,18 @@ export function typeChecks(manager: SecretManager<typeof schema>, untyped: Secre
   // An untyped manager takes any name and may return undefined.
   const anything: string | undefined = untyped.value('ANY_NAME');
   void anything;
+}
+
+// Never called: the process-wide manager is typed by the schema too.
+export async function sharedTypeChecks(): Promise<void> {
+  const shared = await getSecretManager({ schema });
+  expectType<Equal<ReturnType<typeof shared.value<'JWT_SECRET'>>, string>>(true);
+  expectType<Equal<ReturnType<typeof shared.value<'SENTRY_DSN'>>, string | undefined>>(true);
+  // @ts-expect-error a misspelt name through getSecretManager does not compile
+  shared.value('JWT_SECRTE');
+  const later = await getSecretManager<typeof schema>();
+  // @ts-expect-error nor through a later call typed with the schema
+  void later.get('JWT_SECRTE');
 }
 
 test('defineSecrets keeps the schema and refuses invalid names', () => {

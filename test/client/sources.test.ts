@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CofferError, isCofferError, type ErrorCode } from '../../src/core/errors.js';
 import { createChainProvider, detectProvider, DETECTION_RULES, selectProvider } from '../../src/client/sources.js';
+import { SecretManager } from '../../src/client/manager.js';
 import createEnvProvider from '../../src/providers/env.js';
 import type { Provider, SecretRecord } from '../../src/providers/types.js';
 
@@ -49,6 +50,7 @@ describe('detection from the environment', () => {
     ['VAULT_ADDR', { VAULT_ADDR: 'https://vault:8200' }, 'hashicorp-vault', 'VAULT_ADDR is set'],
     ['a NAME_FILE variable', { DB_PASSWORD_FILE: '/run/secrets/db_password' }, 'file', 'DB_PASSWORD_FILE is set'],
     ['COFFER_K8S_NAMESPACE', { COFFER_K8S_NAMESPACE: 'shop', KUBERNETES_SERVICE_HOST: '10.0.0.1' }, 'kubernetes', 'COFFER_K8S_NAMESPACE is set'],
+    ['K8S_SECRET_NAMESPACE', { K8S_SECRET_NAMESPACE: 'shop', KUBERNETES_SERVICE_HOST: '10.0.0.1' }, 'kubernetes', 'K8S_SECRET_NAMESPACE is set'],
   ];
   for (const [label, env, provider, reason] of cases) {
     test(label, () => {
@@ -78,6 +80,7 @@ describe('detection from the environment', () => {
     assert.equal(detect({ VAULT_ADDR: 'x', COFFER_K8S_NAMESPACE: 'k' }).provider, 'hashicorp-vault');
     assert.equal(detect({ COFFER_K8S_NAMESPACE: 'k', JWT_SECRET_FILE: '/f' }).provider, 'kubernetes');
     assert.equal(detect({ COFFER_K8S_NAMESPACE: 'k' }, true).provider, 'kubernetes', 'the service account mount makes /run/secrets a directory in many pods');
+    assert.equal(detect({ K8S_SECRET_NAMESPACE: 'k', JWT_SECRET_FILE: '/f' }, true).provider, 'kubernetes', 'the alias too');
     assert.equal(detect({ KUBERNETES_SERVICE_HOST: 'k' }, true).provider, 'file');
   });
 
@@ -119,6 +122,16 @@ describe('selectProvider', () => {
     const { provider } = await selectProvider({ env: { ENABLE_SECRET_MANAGER: 'false', SECRET_PROVIDER: 'vault', DB_PASSWORD: 'emergency' }, cwd: dir });
     assert.equal(provider.id, 'env');
     assert.equal((await provider.get('DB_PASSWORD')).value, 'emergency');
+  }));
+
+  test('ENABLE_SECRET_MANAGER=false also wins over the provider the code names, with its options and fallback', () => withDir(async (dir) => {
+    const env = { ENABLE_SECRET_MANAGER: 'off', DB_PASSWORD: 'emergency' };
+    for (const provider of ['hashicorp-vault', createEnvProvider({ prefix: 'APP_' }, { env })]) {
+      const chosen = await selectProvider({ provider, providerOptions: { address: 'https://vault:8200' }, fallback: ['dotenv'], env, cwd: dir });
+      assert.equal(chosen.provider.id, 'env');
+      assert.equal(chosen.reason, 'ENABLE_SECRET_MANAGER=false (over the provider given in code)');
+      assert.equal((await chosen.provider.get('DB_PASSWORD')).value, 'emergency');
+    }
   }));
 
   test('Azure Key Vault, detected by its URL or name or named by its alias, opens on that vault without any call', async () => {
@@ -222,6 +235,13 @@ describe('createChainProvider', () => {
     assert.deepEqual(await chain.get('ONLY_B'), { name: 'ONLY_B', value: 'b1', metadata: { source: 'b' } });
     await rejects(chain.get('NOWHERE'), 'COFFER_E_NOT_FOUND', ['NOWHERE', 'a (a location), then b (b location)']);
     assert.deepEqual(b.reads, ['ONLY_B', 'NOWHERE']);
+  });
+
+  test('a manager over a chain names every provider of it in health: chain(a,b), nested chains too', async () => {
+    const manager = new SecretManager(createChainProvider([fake('a', { X: 'x1' }), createChainProvider([fake('b', {}), fake('c', {})])]), { schema: { X: {} } });
+    const health = await manager.initialize();
+    assert.equal(health.source, 'chain(a,chain(b,c))');
+    assert.equal(health.secrets.X?.source, 'a');
   });
 
   test('access denied in the middle stops the chain and surfaces; it is never turned into not found', async () => {

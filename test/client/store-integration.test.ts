@@ -28,6 +28,7 @@ test('a manager over the embedded store: values, versions and stages, and every 
       assert.equal(secrets.value('JWT_SECRET'), 'jwt-value-two-0000000000');
       assert.equal(await secrets.get('JWT_SECRET', { stage: 'previous' }), 'jwt-value-one-0000000000');
       assert.deepEqual((await secrets.versions('JWT_SECRET')).map((v) => v.metadata.version), ['2', '1']);
+      assert.ok(secrets.getAuditLogs().some((e) => e.action === 'versions' && e.name === 'JWT_SECRET' && e.outcome === 'ok'));
       await secrets.rotate('JWT_SECRET', () => 'jwt-value-three-000000000');
       assert.equal(secrets.health().secrets.JWT_SECRET?.version, '3');
     } finally {

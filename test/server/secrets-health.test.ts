@@ -22,9 +22,9 @@ async function manager() {
 const listen = (server: Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 const close = (server: Server) => new Promise((resolve) => server.close(resolve));
 
-/** The same contract, whatever the framework. */
+/** The same contract, whatever the framework (`base` may end with a prefix such as `/ops`). */
 async function checkEndpoints(base: string, provider: ReturnType<typeof memoryProvider>) {
-  const health = await fetch(`${base}/healthz`);
+  const health = await fetch(`${base}/healthz?probe=1`);
   assert.equal(health.status, 200);
   const summary = await health.json() as Record<string, unknown>;
   assert.deepEqual(Object.keys(summary).sort(), ['cacheAge', 'cacheExpired', 'initialized', 'lastRefresh', 'requiredSecretsOk', 'secretsLoaded', 'source', 'status']);
@@ -86,6 +86,58 @@ test('Fastify: the plugin registers the routes', async () => {
     await checkEndpoints(base, provider);
   } finally {
     await app.close();
+  }
+});
+
+test('Fastify: registered with a prefix, the routes answer under it', async () => {
+  const { m, provider } = await manager();
+  const app = Fastify();
+  await app.register(secretsHealthPlugin, { manager: m, adminToken: VALUES.ADMIN_TOKEN, prefix: '/ops' });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    await checkEndpoints(`${base}/ops`, provider);
+    assert.equal((await fetch(`${base}/healthz`)).status, 404, 'not outside the prefix');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a refresh that fails for one secret answers 502, and health says degraded with the error until that secret reloads', async () => {
+  const provider = memoryProvider(VALUES);
+  const m = new SecretManager(provider, { schema, retry: { attempts: 1 } });
+  await m.initialize();
+  const server = createServer(secretsHealthHandler(m, { adminToken: VALUES.ADMIN_TOKEN }));
+  const base = await listen(server);
+  const headers = { 'x-admin-token': VALUES.ADMIN_TOKEN };
+  try {
+    provider.faults.push({ kind: 'throw', error: new Error('ECONNRESET') });
+    const refresh = await fetch(`${base}/admin/refresh-secrets`, { method: 'POST', headers });
+    assert.equal(refresh.status, 502);
+    assert.deepEqual((await refresh.json() as { failed: string[] }).failed, ['DATABASE_URL']);
+    const summary = await (await fetch(`${base}/healthz`)).json() as { status: string };
+    assert.equal(summary.status, 'degraded');
+    const report = await (await fetch(`${base}/admin/secrets/health`, { headers })).json() as { errors: { count: number }; secrets: Record<string, { lastError: { code: string } | null }> };
+    assert.equal(report.errors.count, 1);
+    assert.equal(report.secrets.DATABASE_URL?.lastError?.code, 'COFFER_E_UNAVAILABLE');
+    assert.equal((await fetch(`${base}/admin/refresh-secrets`, { method: 'POST', headers })).status, 200);
+    assert.equal((await (await fetch(`${base}/healthz`)).json() as { status: string }).status, 'healthy');
+  } finally {
+    await close(server);
+  }
+});
+
+test('/healthz answers 503 until initialize() has run, then 200', async () => {
+  const m = new SecretManager(memoryProvider(VALUES), { schema });
+  const server = createServer(secretsHealthHandler(m));
+  const base = await listen(server);
+  try {
+    const before = await fetch(`${base}/healthz`);
+    assert.equal(before.status, 503);
+    assert.equal((await before.json() as { initialized: boolean }).initialized, false);
+    await m.initialize();
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  } finally {
+    await close(server);
   }
 });
 
