@@ -17,10 +17,19 @@ export interface HealthInput {
   readonly lastRefresh: number | undefined;
   readonly errors: ErrorState;
   readonly circuit: 'closed' | 'open' | 'half-open';
-  /** Entries this far past their TTL are no longer served, so count as not loaded. */
+  /** Entries this far past their TTL whose refresh failed are no longer served, so count as not loaded. */
   readonly maxStalenessMs: number;
   /** Masks a secret name that is in fact a value (an application passed a value as a name). */
   readonly maskName?: (name: string) => string;
+}
+
+/**
+ * Whether a cached value is no longer served: it is past its TTL by the maximum staleness and
+ * its last refresh failed. Only failing refreshes withdraw a value; one that nobody read for that
+ * long is served once more while the read refreshes it, since nothing says the provider is down.
+ */
+export function withdrawn(entry: CacheEntry, now: number, maxStalenessMs: number, failing: boolean): boolean {
+  return failing && now - entry.expiresAt >= maxStalenessMs;
 }
 
 /**
@@ -39,7 +48,7 @@ export function buildHealth(input: HealthInput): HealthReport {
   for (const name of names) {
     const definition = input.schema[name];
     const entry = input.cache.get(name);
-    const servable = entry !== undefined && input.now - entry.expiresAt < input.maxStalenessMs;
+    const servable = entry !== undefined && !withdrawn(entry, input.now, input.maxStalenessMs, input.errors.bySecret.has(name));
     const loaded = servable && entry.value !== undefined;
     const required = isRequired(definition) && definition !== undefined;
     const stale = entry !== undefined && input.now >= entry.expiresAt;

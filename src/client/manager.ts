@@ -23,7 +23,7 @@ import { ErrorState } from './_error-state.js';
 import { codeOf, loadFailure, type LoadFailure } from './_load-failure.js';
 import { isAuthError } from './_auth-error.js';
 import { resolveStored } from './_references.js';
-import { buildHealth } from './health.js';
+import { buildHealth, withdrawn } from './health.js';
 import { Circuit, DEFAULT_CIRCUIT, DEFAULT_RETRY, type RetryOptions } from './resilience.js';
 import { ProviderCalls } from './_provider-calls.js';
 import { sourceLabel } from './_source-chain.js';
@@ -179,7 +179,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
       return entry.value as ValueFor<S, K>;
     }
     // Past the maximum staleness a read waits for the provider instead of failing for good.
-    if (servable && now - entry.expiresAt < this.settings.maxStalenessMs) {
+    if (servable && !withdrawn(entry, now, this.settings.maxStalenessMs, this.errors.bySecret.has(name))) {
       this.revalidate(name, entry, now);
       this.record(now, 'get', name, entry, 'stale');
       return entry.value as ValueFor<S, K>;
@@ -452,7 +452,7 @@ export class SecretManager<S extends SecretSchema = SecretSchema> extends EventE
    * log line, not a thousand.
    */
   private revalidate(name: string, entry: CacheEntry, now: number): void {
-    const tooOld = now - entry.expiresAt >= this.settings.maxStalenessMs;
+    const tooOld = withdrawn(entry, now, this.settings.maxStalenessMs, this.errors.bySecret.has(name));
     if (!this.inflight.has(name) && this.circuit.admits && now >= (this.retryAt.get(name) ?? 0)) {
       this.reload([name]).then((event) => {
         // Failures are counted, logged and emitted where they happen; here only the pace is set.

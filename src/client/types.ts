@@ -29,8 +29,9 @@ export interface SecretManagerOptions<S extends SecretSchema = SecretSchema> {
   /** Fraction of the TTL randomly taken off each expiry so many processes do not refresh at once; default 0.1. */
   readonly jitter?: number;
   /**
-   * How long past its TTL a value may still be served while refreshes fail; after it reads fail
-   * closed with COFFER_E_UNAVAILABLE. Default 24 hours.
+   * How long past its TTL a value may still be served while refreshes fail; after it, once a
+   * refresh has failed, reads fail closed with COFFER_E_UNAVAILABLE. A value nobody read for that
+   * long is not withdrawn unread: its next read refreshes it. Default 24 hours.
    */
   readonly maxStalenessMs?: number;
   /** Longest wait for one provider call; default 10 s. */

@@ -482,13 +482,29 @@ test('past the maximum staleness reads fail, health is unhealthy, and the first 
   await manager.initialize();
   clock.now += 130_000;
   provider.faults.push({ kind: 'throw', error: unavailable() });
-  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE'));
+  // Nothing has failed yet: the first read serves the old value and starts the refresh that fails.
+  assert.equal(manager.value('A'), SECRET_A);
   await tick();
+  assert.throws(() => manager.value('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE'));
   assert.equal(manager.health().status, 'unhealthy');
   assert.equal(manager.health().secrets.A?.loaded, false);
   // The provider is back: the refresh that value() started (or the next get) serves again.
   assert.equal(await manager.get('A'), SECRET_A);
   assert.equal(manager.value('A'), SECRET_A);
+});
+
+test('a value nobody read for longer than the maximum staleness is refreshed by its next read, not withdrawn unread', async () => {
+  const { provider, clock, manager } = setup({ maxStalenessMs: 60_000 });
+  await manager.initialize();
+  clock.now += 10 * 60_000;
+  assert.equal(manager.health().status, 'healthy', 'an idle value past the staleness limit is not a failure');
+  assert.equal(manager.health().secrets.A?.loaded, true);
+  provider.put('A', 'value-of-a-rotated-while-idle-1');
+  assert.equal(manager.value('A'), SECRET_A, 'served once while the read refreshes it');
+  await tick();
+  assert.equal(manager.value('A'), 'value-of-a-rotated-while-idle-1');
+  clock.now += 10 * 60_000;
+  assert.equal(await manager.get('A'), 'value-of-a-rotated-while-idle-1');
 });
 
 test('a required secret never reads as undefined: not cached as missing, and kept when it vanishes at the provider', async () => {
