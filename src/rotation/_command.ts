@@ -3,6 +3,8 @@
  * encryption-key retire check): no shell, a timeout that kills with SIGKILL, output discarded
  * so that nothing a command prints can carry a value anywhere, and a value handed over only on
  * standard input or in the environment, never in the arguments where `ps` would show it.
+ * Messages name a command by its program only ({@link commandName}): its arguments are the
+ * user's to choose and may hold anything, so none of them is ever printed.
  */
 import { spawn } from 'node:child_process';
 
@@ -35,6 +37,14 @@ export function runCommand(command: readonly string[], options: RunCommandOption
       child.stdin?.end(`${options.stdin}\n`);
     }
   });
+}
+
+/**
+ * How a message names `command`: its program (argv[0]) only. The arguments are never printed,
+ * because whatever a config put there would reach the rotation report and the terminal.
+ */
+export function commandName(command: readonly string[]): string {
+  return command[0] ?? '(no command)';
 }
 
 /** Says how a command that did not exit 0 ended, for a message: `exited 3`, `did not finish within 5000 ms`. */

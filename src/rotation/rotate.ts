@@ -167,8 +167,35 @@ async function skipReason(secret: ResolvedSecret, provider: Provider, request: R
 export async function openRotatorFor(secret: ResolvedSecret, provider: Provider, env: Readonly<Record<string, string | undefined>>) {
   const id = secret.rotation?.rotator ?? DEFAULT_ROTATORS[secret.category] ?? 'random';
   const where = `Config key secrets.${secret.name}.rotation`;
+  refuseSecretArguments(secret.rotation?.options ?? {}, where);
   const options = await resolveOptions(secret.rotation?.options ?? {}, provider, env, where);
   return openRotator(id, options, { env }, where);
+}
+
+/**
+ * The rotator options whose value is a command to run, as argv (the api-key hooks, the
+ * encryption-key retire check). Whatever is in a command's arguments is visible to every user of
+ * the machine in `ps`, so no secret may be put there; hooks get values another way.
+ */
+const COMMAND_OPTIONS: readonly string[] = ['register', 'withdraw', 'retireCheck'];
+
+/**
+ * Refuses a `${secret:...}` reference in a command-valued option (COFFER_E_CONFIG_INVALID): it
+ * would put the value in the command's arguments. A hook gets the key being rotated on its
+ * standard input, a retire check the key ids in its environment, and every command inherits
+ * coffer's environment, which is where any other secret it needs belongs.
+ */
+export function refuseSecretArguments(options: Readonly<Record<string, unknown>>, where: string): void {
+  for (const key of COMMAND_OPTIONS) {
+    const command = options[key];
+    if (!Array.isArray(command)) continue;
+    command.forEach((argument: unknown, index) => {
+      const path = `${where}.options.${key}[${index}]`;
+      const [name] = typeof argument === 'string' ? referencedSecrets(argument, path) : [];
+      if (name === undefined) return;
+      throw new CofferError('COFFER_E_CONFIG_INVALID', `${path}: a command's arguments cannot hold \${secret:${name}}, since \`ps\` shows them to every user; hooks read the key being rotated on standard input, so pass ${name} through the environment coffer runs in, which every hook inherits.`);
+    });
+  }
 }
 
 /** Resolves `${secret:...}` (read from the environment's provider) and `${env:...}` in option strings. */

@@ -109,16 +109,50 @@ test('rollback during the grace period restores the old value at the service and
 });
 
 test('a failing health check rolls the rotation back: exit 1, the old value current and the only one accepted, nothing pending', async () => {
-  const box = await project({ healthCheck: { command: ['sh', '-c', 'exit 3'] } });
+  const box = await project({ healthCheck: { command: ['sh', '-c', 'exit 3', 'hc-argument-Qw8zT'] } });
   try {
     const old = await value(box);
     const result = await box.run(['rotate', KEY]);
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /COFFER_E_ROTATION_FAILED.*health check.*exited 3.*rolled back/);
+    assert.match(result.stdout, /COFFER_E_ROTATION_FAILED.*health check of INTERNAL_API_KEY failed: sh exited 3.*rolled back/);
+    assert.doesNotMatch(result.stdout + result.stderr, /hc-argument-Qw8zT/, 'a command is named by its program only');
     assert.equal(await value(box), old);
     assert.equal(await value(box, 'pending'), '');
     assert.deepEqual(accepted(box), [old]);
     assert.ok(!existsSync(join(box.dir, '.coffer', 'rotation', 'development', `${KEY}.json`)), 'no journal is left');
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('a hook argument holding ${secret:...} is refused as a config error before any hook runs; no value, and no argument of a failing hook, reaches the report', async () => {
+  const box = await project();
+  try {
+    const old = await value(box);
+    const webhook = (await box.run(['get', 'WEBHOOK_SECRET'])).stdout.replace(/\n$/, '');
+    assert.ok(webhook.length >= 32);
+    editConfig(box, (config) => {
+      config.secrets[KEY].rotation.options.register = ['sh', '-c', 'touch ran; exit 5', '${secret:WEBHOOK_SECRET}'];
+    });
+    const refused = await box.run(['rotate', KEY]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stdout, /COFFER_E_CONFIG_INVALID: Config key secrets\.INTERNAL_API_KEY\.rotation\.options\.register\[3\]: .*\$\{secret:WEBHOOK_SECRET\}.*standard input.*environment/);
+    assertNoValues(refused, [webhook, old]);
+    assert.ok(!existsSync(join(box.dir, 'ran')), 'the hook never ran, so its arguments were never in ps');
+    assert.equal(await value(box), old);
+    assert.deepEqual(accepted(box), [old]);
+
+    // ${env:...} is still allowed, but a failing hook's message names only its program and status.
+    editConfig(box, (config) => {
+      config.secrets[KEY].rotation.options.register = ['sh', '-c', 'exit 5', '--token=${env:HOOK_TOKEN}'];
+    });
+    const token = 'hook-token-Zr7pLq2mXv9';
+    const failed = await box.run(['rotate', KEY], { env: { HOOK_TOKEN: token } });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /COFFER_E_ROTATION_FAILED.*register hook of INTERNAL_API_KEY \(sh\) exited 5/);
+    assertNoValues(failed, [token, old, webhook]);
+    assert.doesNotMatch(failed.stdout, /exit 5/, 'the arguments are not printed');
+    assert.equal(await value(box), old);
   } finally {
     box.cleanup();
   }

@@ -7,6 +7,8 @@
  * with register/withdraw hooks keeps a file-backed service whose accepted keys are checked like
  * a login, and hooks that fail or cannot start prove that no key reaches an error.
  */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,3 +67,17 @@ for (const strategy of ['grace', 'immediate'] as const) {
     };
   });
 }
+
+test('a failing retire check or hook is named by its program only: no argument reaches the message', async () => {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  const subject = { name: 'DATA_KEY', environment: 'production', category: 'encryption', profile: 'production' } as const;
+  const argument = 'argument-token-Xy7Qp3';
+  const check = createEncryptionKeyRotator({ retireCheck: ['sh', '-c', 'exit 4', argument] }, { env });
+  const kept = await check.revoke(subject, { previous: 'old', current: 'new', versions: { previous: '1', current: '2' } }).then(() => undefined, (e: unknown) => e as Error);
+  assert.match(kept?.message ?? '', /retire check \(sh\) exited 4/);
+  assert.ok(!kept?.message.includes(argument));
+  const hook = createApiKeyRotator({ register: ['sh', '-c', 'exit 6', argument] }, { env });
+  const failed = await hook.set({ ...subject, category: 'api_key' }, { current: 'old', pending: 'new' }).then(() => undefined, (e: unknown) => e as Error);
+  assert.match(failed?.message ?? '', /register hook of DATA_KEY \(sh\) exited 6/);
+  assert.ok(!failed?.message.includes(argument));
+});

@@ -9,7 +9,7 @@
 import { z } from 'zod/v3';
 import { CofferError } from '../../core/errors.js';
 import { keyId } from '../../client/keyring/_live-keys.js';
-import { describeFailure, runCommand } from '../_command.js';
+import { commandName, describeFailure, runCommand } from '../_command.js';
 import type { Rotator, RotatorFactory } from '../types.js';
 
 /** Validates `EncryptionKeyOptions` as written in a config file. */
@@ -44,7 +44,7 @@ export const createEncryptionKeyRotator: RotatorFactory<EncryptionKeyOptions> = 
     const timeoutMs = context.timeoutMs ?? 10_000;
     const outcome = await runCommand(check, { env: { ...context.env, COFFER_SECRET: subject.name, COFFER_RETIRING_KEY_ID: retiring, COFFER_CURRENT_KEY_ID: current }, timeoutMs });
     if (outcome.code !== 0) {
-      throw new CofferError('COFFER_E_ROTATION_FAILED', `Key ${retiring} of ${subject.name} is kept live: its retire check (${check.join(' ')}) ${describeFailure(outcome, timeoutMs)}, so data may still be encrypted under it. Re-encrypt that data with the keyring's reencrypt(), then run \`coffer rotate ${subject.environment} --finalize ${subject.name}\`.`, { details: { name: subject.name } });
+      throw new CofferError('COFFER_E_ROTATION_FAILED', `Key ${retiring} of ${subject.name} is kept live: its retire check (${commandName(check)}) ${describeFailure(outcome, timeoutMs)}, so data may still be encrypted under it. Re-encrypt that data with the keyring's reencrypt(), then run \`coffer rotate ${subject.environment} --finalize ${subject.name}\`.`, { details: { name: subject.name } });
     }
   },
   close: async () => undefined,
