@@ -2,7 +2,8 @@
  * The optional health check of a rotation's test step: after the target accepted the new value,
  * an HTTP URL must answer 2xx, or a command must exit 0, within the timeout. The command gets
  * the new value in its environment under the secret's name (as `coffer run` would give it to
- * the application), so it can try the credential the way the application will; its output is
+ * the application), so it can try the credential the way the application will, and coffer's
+ * environment without its own COFFER_* variables (no master key); its output is
  * discarded, so a check that prints the value shows it nowhere. A failure throws
  * COFFER_E_ROTATION_FAILED naming the check (a command by its program only, a URL without its
  * user info or query, either of which may hold a token) and the status, never a value, and the
@@ -32,7 +33,7 @@ async function checkUrl(url: string, timeoutMs: number, name: string): Promise<v
 }
 
 async function checkCommand(command: readonly string[], timeoutMs: number, name: string, pending: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
-  const outcome = await runCommand(command, { env: { ...env, [name]: pending }, timeoutMs });
+  const outcome = await runCommand(command, { env, set: { [name]: pending }, timeoutMs });
   if (outcome.code !== 0) throw new CofferError('COFFER_E_ROTATION_FAILED', `The health check of ${name} failed: ${commandName(command)} ${describeFailure(outcome, timeoutMs)}.`);
 }
 

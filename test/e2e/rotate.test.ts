@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertNoValues, editConfig, sandbox, type Sandbox } from './_harness.js';
 
@@ -153,6 +153,30 @@ test('a hook argument holding ${secret:...} is refused as a config error before 
     assertNoValues(failed, [token, old, webhook]);
     assert.doesNotMatch(failed.stdout, /exit 5/, 'the arguments are not printed');
     assert.equal(await value(box), old);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('hooks and health checks do not inherit the master key or any other COFFER_* secret; they keep the rest of the environment', async () => {
+  const box = await project({ healthCheck: { command: ['sh', '-c', 'env > check-env.txt'] } });
+  try {
+    editConfig(box, (config) => {
+      config.secrets[KEY].rotation.options.register = ['sh', '-c', 'env > hook-env.txt; cat >> accepted.txt'];
+    });
+    const keyFile = join(box.home, '.config', 'coffer', 'keys', readdirSync(join(box.home, '.config', 'coffer', 'keys'))[0] as string);
+    const masterKey = readFileSync(keyFile, 'utf8').trim();
+    const passphrase = 'correct horse battery staple';
+    const rotated = await box.run(['rotate', KEY], { env: { COFFER_MASTER_KEY: masterKey, COFFER_PASSPHRASE: passphrase, COFFER_ENV: 'development', HOOK_PLAIN: 'kept' } });
+    assert.equal(rotated.code, 0, rotated.stdout + rotated.stderr);
+    for (const file of ['hook-env.txt', 'check-env.txt']) {
+      const seen = readFileSync(join(box.dir, file), 'utf8');
+      assert.ok(!seen.includes(masterKey) && !/^COFFER_MASTER_KEY=/m.test(seen), `${file}: no master key`);
+      assert.ok(!seen.includes(passphrase) && !/^COFFER_PASSPHRASE=/m.test(seen), `${file}: no passphrase`);
+      assert.match(seen, /^HOOK_PLAIN=kept$/m, `${file}: the rest of the environment is kept`);
+      assert.match(seen, /^COFFER_ENV=development$/m, `${file}: coffer's non-secret variables are kept`);
+    }
+    assert.match(readFileSync(join(box.dir, 'check-env.txt'), 'utf8'), new RegExp(`^${KEY}=`, 'm'), 'the health check still gets the new value under the secret\'s name');
   } finally {
     box.cleanup();
   }

@@ -81,3 +81,18 @@ test('a failing retire check or hook is named by its program only: no argument r
   assert.match(failed?.message ?? '', /register hook of DATA_KEY \(sh\) exited 6/);
   assert.ok(!failed?.message.includes(argument));
 });
+
+test('a retire check gets the key ids and the environment, but not COFFER_MASTER_KEY or any other COFFER_* secret', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-command-env-'));
+  try {
+    const out = join(dir, 'env.txt');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', COFFER_MASTER_KEY: 'beef'.repeat(16), COFFER_PASSPHRASE: 'a passphrase', COFFER_SERVER_TOKEN: 'tok-123456', COFFER_ENV: 'production', PLAIN: 'yes' };
+    const check = createEncryptionKeyRotator({ retireCheck: ['sh', '-c', 'env > "$0"', out] }, { env });
+    await check.revoke({ name: 'DATA_KEY', environment: 'production', category: 'encryption', profile: 'production' }, { previous: 'old', current: 'new', versions: { previous: '1', current: '2' } });
+    const seen = readFileSync(out, 'utf8');
+    for (const name of ['COFFER_MASTER_KEY', 'COFFER_PASSPHRASE', 'COFFER_SERVER_TOKEN']) assert.doesNotMatch(seen, new RegExp(`^${name}=`, 'm'), `${name} is not passed on`);
+    for (const line of ['PLAIN=yes', 'COFFER_ENV=production', 'COFFER_SECRET=DATA_KEY', 'COFFER_RETIRING_KEY_ID=1', 'COFFER_CURRENT_KEY_ID=2']) assert.match(seen, new RegExp(`^${line}$`, 'm'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

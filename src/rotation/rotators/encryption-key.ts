@@ -42,7 +42,7 @@ export const createEncryptionKeyRotator: RotatorFactory<EncryptionKeyOptions> = 
     const retiring = keyId(values.versions?.previous, values.previous);
     const current = keyId(values.versions?.current, values.current);
     const timeoutMs = context.timeoutMs ?? 10_000;
-    const outcome = await runCommand(check, { env: { ...context.env, COFFER_SECRET: subject.name, COFFER_RETIRING_KEY_ID: retiring, COFFER_CURRENT_KEY_ID: current }, timeoutMs });
+    const outcome = await runCommand(check, { env: context.env, set: { COFFER_SECRET: subject.name, COFFER_RETIRING_KEY_ID: retiring, COFFER_CURRENT_KEY_ID: current }, timeoutMs });
     if (outcome.code !== 0) {
       throw new CofferError('COFFER_E_ROTATION_FAILED', `Key ${retiring} of ${subject.name} is kept live: its retire check (${commandName(check)}) ${describeFailure(outcome, timeoutMs)}, so data may still be encrypted under it. Re-encrypt that data with the keyring's reencrypt(), then run \`coffer rotate ${subject.environment} --finalize ${subject.name}\`.`, { details: { name: subject.name } });
     }
