@@ -108,6 +108,28 @@ test('rollback during the grace period restores the old value at the service and
   }
 });
 
+test('rollback takes exactly one declared secret: all, a group or extra names are a usage error (exit 2) and nothing is rolled back', async () => {
+  const box = await project();
+  try {
+    assert.equal((await box.run(['rotate', 'JWT_SECRET', KEY])).code, 0);
+    const jwt = (await box.run(['get', 'JWT_SECRET'])).stdout;
+    const fresh = await value(box);
+    for (const args of [['rollback', 'all'], ['rollback', 'jwt'], ['rollback', 'development', 'jwt'], ['rollback', KEY, 'JWT_SECRET'], ['rollback', 'development', KEY, 'JWT_SECRET']]) {
+      const result = await box.run(args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, /^coffer: COFFER_E_USAGE: .*coffer rollback (development|\[env\]) NAME/);
+      assert.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+    }
+    assert.equal((await box.run(['get', 'JWT_SECRET'])).stdout, jwt, 'JWT_SECRET was not rolled back');
+    assert.equal(await value(box), fresh, `${KEY} was not rolled back`);
+    const one = await box.run(['rollback', 'development', KEY]);
+    assert.equal(one.code, 0, one.stdout + one.stderr);
+    assert.notEqual(await value(box), fresh);
+  } finally {
+    box.cleanup();
+  }
+});
+
 test('a failing health check rolls the rotation back: exit 1, the old value current and the only one accepted, nothing pending', async () => {
   const box = await project({ healthCheck: { command: ['sh', '-c', 'exit 3', 'hc-argument-Qw8zT'] } });
   try {
