@@ -3,7 +3,9 @@
  * or names; `--due` keeps those past their rotation date), opens each one's rotator from its
  * `rotation` config, and runs the engine on each in turn, collecting a value-free report. Every
  * run first retires the rotations of the environment whose grace period is over ("automatically
- * by the next run"). `plan` reports what would happen and changes nothing.
+ * by the next run"), except encryption keys without a retireCheck, whose old key stays live until
+ * `--finalize NAME` asks for it (heldUntilFinalize). `plan` reports what would happen and changes
+ * nothing.
  */
 import { CofferError, isCofferError, type ErrorCode } from '../core/errors.js';
 import { generateSecret } from '../core/generator.js';
@@ -14,7 +16,7 @@ import type { Provider } from '../providers/types.js';
 import { RotationEngine, type RotationOutcome } from './engine.js';
 import { listJournals, type JournalEntry } from './journal.js';
 import { DEFAULT_ROTATORS, openRotator } from './registry.js';
-import { dueDate } from './status.js';
+import { dueDate, heldUntilFinalize } from './status.js';
 import type { CategoryId } from '../core/categories.js';
 
 /** The groups `coffer rotate` accepts besides names, and the categories in each. */
@@ -79,18 +81,25 @@ export async function rotateSecrets(request: RotateRequest): Promise<RotationRep
     if (request.plan) return { environment, plan: true, results: await plan(secrets, journals, provider, request, now) };
     const results: RotationResult[] = [];
     const declared = new Map(secretsOf(config, environment).map((s) => [s.name, s]));
-    // Grace periods that are over end first, whatever was selected.
+    const open = new Map(journals.map((j) => [j.name, j]));
+    // Grace periods that are over end first, whatever was selected; an old key held until
+    // --finalize is not retired here (only a named --finalize below does that).
     for (const journal of journals) {
       const secret = declared.get(journal.name);
       if (secret === undefined || journal.phase !== 'finished' || !graceOver(journal, now)) continue;
+      if (heldUntilFinalize(secret)) {
+        if (request.finalize && !named) results.push({ name: secret.name, status: 'skipped', reason: heldReason(journal, environment) });
+        continue;
+      }
       const outcome = await attempt(secret.name, () => engine.finalize(secret, false));
       if (outcome !== undefined) results.push(outcome);
     }
     if (request.finalize) {
-      // Named secrets end their grace period now; without names, only those whose grace is over.
+      // Named secrets end their grace period now, the operator asking for it; without names, only those whose grace is over.
+      const asked = named ? createEngine(config, environment, provider, env, now, request.progress, true) : engine;
       for (const secret of named ? secrets : []) {
         if (results.some((r) => r.name === secret.name)) continue;
-        const outcome = await attempt(secret.name, () => engine.finalize(secret, true));
+        const outcome = await attempt(secret.name, () => asked.finalize(secret, true));
         results.push(outcome ?? { name: secret.name, status: 'skipped', reason: 'no rotation of it is open' });
       }
       return { environment, plan: false, results };
@@ -102,9 +111,22 @@ export async function rotateSecrets(request: RotateRequest): Promise<RotationRep
         if (!request.due) results.push({ name: secret.name, status: 'skipped', reason: skip });
         continue;
       }
-      const graceMs = request.graceMs ?? secret.rotation?.graceMs ?? DEFAULT_GRACE_MS;
+      // A new rotation would first retire the old key still held live: refuse until --finalize.
+      const held = open.get(secret.name);
+      if (held !== undefined && heldUntilFinalize(secret) && (held.phase === 'finished' || held.phase === 'revoking')) {
+        results.push({ name: secret.name, status: 'failed', code: 'COFFER_E_ROTATION_IN_PROGRESS', message: `${heldReason(held, environment)}; rotate it again after that.` });
+        continue;
+      }
+      const asked = request.graceMs ?? secret.rotation?.graceMs ?? DEFAULT_GRACE_MS;
+      // A grace of 0 makes the engine retire the old value at finish; a held key must not be, so its grace ends at once instead.
+      const graceMs = asked === 0 && heldUntilFinalize(secret) ? 1 : asked;
       const outcome = await attempt(secret.name, () => engine.rotate(secret, { graceMs, ...(request.compromised ? { compromised: true } : {}) }));
-      if (outcome !== undefined) results.push(outcome);
+      if (outcome === undefined) continue;
+      if (outcome.status === 'rotated' && outcome.graceUntil !== undefined && heldUntilFinalize(secret)) {
+        results.push({ ...outcome, notes: [...outcome.notes, `the old key (version ${outcome.fromVersion ?? '?'}) stays live after the grace period until \`coffer rotate ${environment} --finalize ${secret.name}\`: with no retireCheck, nothing tells coffer that no data is encrypted under it`] });
+      } else {
+        results.push(outcome);
+      }
     }
     return { environment, plan: false, results };
   } finally {
@@ -121,11 +143,15 @@ export async function rotateSecrets(request: RotateRequest): Promise<RotationRep
   }
 }
 
-/** The engine for one environment, its rotators opened from each secret's `rotation` config. */
-export function createEngine(config: Config, environment: string, provider: Provider, env: Readonly<Record<string, string | undefined>>, now?: () => Date, progress?: (name: string, step: string) => void): RotationEngine {
+/**
+ * The engine for one environment, its rotators opened from each secret's `rotation` config.
+ * `explicitRetire`: the operator asked to retire the old values now (`--finalize NAME`), which
+ * the rotators that never retire on a timer wait for (RotatorContext.explicitRetire).
+ */
+export function createEngine(config: Config, environment: string, provider: Provider, env: Readonly<Record<string, string | undefined>>, now?: () => Date, progress?: (name: string, step: string) => void, explicitRetire = false): RotationEngine {
   return new RotationEngine({
     provider, root: config.root, environment, profile: getEnvironment(config, environment).profile, env,
-    rotatorFor: (secret) => openRotatorFor(secret, provider, env),
+    rotatorFor: (secret) => openRotatorFor(secret, provider, env, explicitRetire),
     generate: (secret) => generateSecret({ length: secret.generator.length, encoding: secret.generator.encoding, requiredClasses: secret.generator.requiredClasses }),
     ...(now ? { now } : {}),
     ...(progress ? { progress } : {}),
@@ -163,13 +189,18 @@ async function skipReason(secret: ResolvedSecret, provider: Provider, request: R
   return undefined;
 }
 
-/** Opens the rotator configured for `secret`, its options' references resolved. */
-export async function openRotatorFor(secret: ResolvedSecret, provider: Provider, env: Readonly<Record<string, string | undefined>>) {
+/** Opens the rotator configured for `secret`, its options' references resolved; see createEngine for `explicitRetire`. */
+export async function openRotatorFor(secret: ResolvedSecret, provider: Provider, env: Readonly<Record<string, string | undefined>>, explicitRetire = false) {
   const id = secret.rotation?.rotator ?? DEFAULT_ROTATORS[secret.category] ?? 'random';
   const where = `Config key secrets.${secret.name}.rotation`;
   refuseSecretArguments(secret.rotation?.options ?? {}, where);
   const options = await resolveOptions(secret.rotation?.options ?? {}, provider, env, where);
-  return openRotator(id, options, { env }, where);
+  return openRotator(id, options, { env, ...(explicitRetire ? { explicitRetire: true } : {}) }, where);
+}
+
+/** Says that the old key of `journal`'s secret is still live and held until an explicit --finalize, and why. */
+function heldReason(journal: JournalEntry, environment: string): string {
+  return `old key version ${journal.fromVersion} is still live: ${journal.name} has no retireCheck, so nothing tells coffer that no data is encrypted under it; re-encrypt that data, then retire it with \`coffer rotate ${environment} --finalize ${journal.name}\``;
 }
 
 /**
@@ -226,9 +257,14 @@ async function resolveOptions(options: Readonly<Record<string, unknown>>, provid
 
 async function plan(secrets: readonly ResolvedSecret[], journals: readonly JournalEntry[], provider: Provider, request: RotateRequest, now: () => Date): Promise<RotationResult[]> {
   const results: RotationResult[] = [];
+  const declared = new Map(secretsOf(request.config, request.environment).map((s) => [s.name, s]));
+  const named = request.selectors.length > 0 && !request.selectors.includes('all');
   for (const journal of journals) {
+    const asked = request.finalize === true && named && secrets.some((s) => s.name === journal.name);
+    const secret = declared.get(journal.name);
     if (journal.phase !== 'finished') results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: journal.graceMs, actions: [`finish the interrupted rotation (stopped at "${journal.phase}") or roll it back`] });
-    else if (request.finalize || graceOver(journal, now)) results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: 0, actions: [`revoke version ${journal.fromVersion} at the target and retire it (grace ${graceOver(journal, now) ? 'over' : `until ${journal.graceUntil ?? '?'}`})`] });
+    else if (!asked && graceOver(journal, now) && secret !== undefined && heldUntilFinalize(secret)) results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: 0, actions: [`nothing: the ${heldReason(journal, request.environment)}`] });
+    else if (asked || graceOver(journal, now)) results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: 0, actions: [`revoke version ${journal.fromVersion} at the target and retire it (grace ${graceOver(journal, now) ? 'over' : `until ${journal.graceUntil ?? '?'}`})`] });
   }
   if (request.finalize) return results;
   for (const secret of secrets) {
@@ -245,7 +281,9 @@ async function plan(secrets: readonly ResolvedSecret[], journals: readonly Journ
       `set it at the target (${rotator})`,
       `test it${secret.rotation?.healthCheck ? ', then run the health check' : ''}`,
       'make it current; the old value becomes previous',
-      graceMs === 0 ? `revoke the old value at once${request.compromised ? ' and record an incident' : ''}` : `keep the old value valid for ${Math.round(graceMs / 60_000)} min, then revoke it`,
+      heldUntilFinalize(secret)
+        ? `keep the old key live until \`coffer rotate ${request.environment} --finalize ${secret.name}\`, whatever the grace period: without a retireCheck nothing tells coffer that no data needs it`
+        : graceMs === 0 ? `revoke the old value at once${request.compromised ? ' and record an incident' : ''}` : `keep the old value valid for ${Math.round(graceMs / 60_000)} min, then revoke it`,
     ];
     results.push({ name: secret.name, status: 'planned', rotator, graceMs, actions });
   }

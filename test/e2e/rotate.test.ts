@@ -39,6 +39,14 @@ async function value(box: Sandbox, stage?: string): Promise<string> {
   return result.code === 0 ? result.stdout.replace(/\n$/, '') : '';
 }
 
+/** Moves the end of `name`'s open grace period into the past, as if the time had passed (the journal holds no value). */
+function endGrace(box: Sandbox, name: string): void {
+  const path = join(box.dir, '.coffer', 'rotation', 'development', `${name}.json`);
+  const journal = JSON.parse(readFileSync(path, 'utf8')) as { graceUntil?: string };
+  assert.ok(journal.graceUntil !== undefined, `${name} is in its grace period`);
+  writeFileSync(path, JSON.stringify({ ...journal, graceUntil: '2026-01-01T00:00:00.000Z' }), { mode: 0o600 });
+}
+
 const accepted = (box: Sandbox) => readFileSync(join(box.dir, 'accepted.txt'), 'utf8').split('\n').filter(Boolean);
 
 test('rotate: the new value is current and accepted, the old one stays valid for the grace period, then finalize retires it; status and audit say so; no value printed', async () => {
@@ -125,6 +133,54 @@ test('rollback takes exactly one declared secret: all, a group or extra names ar
     const one = await box.run(['rollback', 'development', KEY]);
     assert.equal(one.code, 0, one.stdout + one.stderr);
     assert.notEqual(await value(box), fresh);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('an encryption key without a retireCheck keeps its old key live past the grace period, through later runs and --grace 0, saying why, until --finalize NAME', async () => {
+  const box = await project();
+  const key = async (stage?: string) => {
+    const result = await box.run(['get', 'ENCRYPTION_KEY', ...(stage ? ['--stage', stage] : [])]);
+    return result.code === 0 ? result.stdout.replace(/\n$/, '') : '';
+  };
+  try {
+    const old = await key();
+    const rotated = await box.run(['rotate', 'ENCRYPTION_KEY']);
+    assert.equal(rotated.code, 0, rotated.stdout + rotated.stderr);
+    assert.match(rotated.stdout, /old key \(version 1\) stays live after the grace period until `coffer rotate development --finalize ENCRYPTION_KEY`: with no retireCheck/);
+    const fresh = await key();
+    endGrace(box, 'ENCRYPTION_KEY');
+    const outputs = [rotated];
+
+    const later = await box.run(['rotate', KEY]);
+    assert.equal(later.code, 0, later.stdout + later.stderr);
+    assert.equal(await key('previous'), old, 'a later coffer rotate does not retire it');
+    const again = await box.run(['rotate', 'ENCRYPTION_KEY']);
+    assert.equal(again.code, 1);
+    assert.match(again.stdout, /ENCRYPTION_KEY: failed COFFER_E_ROTATION_IN_PROGRESS: old key version 1 is still live: ENCRYPTION_KEY has no retireCheck.*--finalize ENCRYPTION_KEY/);
+    const sweep = await box.run(['rotate', '--finalize']);
+    assert.equal(sweep.code, 0, sweep.stdout + sweep.stderr);
+    assert.match(sweep.stdout, /ENCRYPTION_KEY: skipped, old key version 1 is still live/);
+    assert.equal(await key('previous'), old, '--finalize without names does not retire it');
+    const status = await box.run(['status', '--json']);
+    const row = (JSON.parse(status.stdout) as { secrets: { name: string; rotation?: string; heldUntilFinalize?: boolean }[] }).secrets.find((r) => r.name === 'ENCRYPTION_KEY');
+    assert.equal(row?.heldUntilFinalize, true);
+    assert.match(row?.rotation ?? '', /old key version 1 stays live \(no retireCheck\)/);
+    const plan = await box.run(['rotate', '--plan']);
+    assert.match(plan.stdout, /ENCRYPTION_KEY: encryption-key[^\n]*\n\s+- nothing: the old key version 1 is still live/);
+
+    const finalized = await box.run(['rotate', '--finalize', 'ENCRYPTION_KEY']);
+    assert.equal(finalized.code, 0, finalized.stdout + finalized.stderr);
+    assert.match(finalized.stdout, /ENCRYPTION_KEY: retired/);
+    assert.equal(await key('previous'), '', 'retired when asked');
+    assert.equal(await key(), fresh);
+
+    const immediate = await box.run(['rotate', 'ENCRYPTION_KEY', '--grace', '0']);
+    assert.equal(immediate.code, 0, immediate.stdout + immediate.stderr);
+    assert.equal(await key('previous'), fresh, '--grace 0 does not retire it either');
+    outputs.push(later, again, sweep, status, plan, finalized, immediate);
+    for (const output of outputs) assertNoValues(output, [old, fresh]);
   } finally {
     box.cleanup();
   }
