@@ -13,6 +13,7 @@ import { referencedSecrets, resolveValue } from '../core/references.js';
 import { getEnvironment, secretsOf, type Config, type ResolvedSecret } from '../config/resolve.js';
 import { openEnvironmentProvider, type AccessOptions } from '../project/_environment.js';
 import type { Provider } from '../providers/types.js';
+import type { RotatorTraits } from './types.js';
 import { RotationEngine, type RotationOutcome } from './engine.js';
 import { listJournals, type JournalEntry } from './journal.js';
 import { DEFAULT_ROTATORS, openRotator } from './registry.js';
@@ -78,7 +79,7 @@ export async function rotateSecrets(request: RotateRequest): Promise<RotationRep
     const engine = createEngine(config, environment, provider, env, now, request.progress);
     const journals = listJournals(config.root, environment);
     const named = request.selectors.length > 0 && !request.selectors.includes('all');
-    if (request.plan) return { environment, plan: true, results: await plan(secrets, journals, provider, request, now) };
+    if (request.plan) return { environment, plan: true, results: await plan(secrets, journals, provider, request, now, env) };
     const results: RotationResult[] = [];
     const declared = new Map(secretsOf(config, environment).map((s) => [s.name, s]));
     const open = new Map(journals.map((j) => [j.name, j]));
@@ -255,7 +256,8 @@ async function resolveOptions(options: Readonly<Record<string, unknown>>, provid
   return resolve(options, `${where}.options`) as Record<string, unknown>;
 }
 
-async function plan(secrets: readonly ResolvedSecret[], journals: readonly JournalEntry[], provider: Provider, request: RotateRequest, now: () => Date): Promise<RotationResult[]> {
+/** The rows of `--plan`: what each secret would go through, its grace period as its rotator's traits allow. */
+async function plan(secrets: readonly ResolvedSecret[], journals: readonly JournalEntry[], provider: Provider, request: RotateRequest, now: () => Date, env: Readonly<Record<string, string | undefined>>): Promise<RotationResult[]> {
   const results: RotationResult[] = [];
   const declared = new Map(secretsOf(request.config, request.environment).map((s) => [s.name, s]));
   const named = request.selectors.length > 0 && !request.selectors.includes('all');
@@ -274,8 +276,21 @@ async function plan(secrets: readonly ResolvedSecret[], journals: readonly Journ
       if (!request.due) results.push({ name: secret.name, status: 'skipped', reason: skip });
       continue;
     }
-    const rotator = secret.rotation?.rotator ?? DEFAULT_ROTATORS[secret.category] ?? 'random';
-    const graceMs = request.compromised ? 0 : request.graceMs ?? secret.rotation?.graceMs ?? DEFAULT_GRACE_MS;
+    // The rotator is opened (not connected) for its declared traits, which decide whether a grace period can exist.
+    let traits: RotatorTraits;
+    let rotator: string;
+    try {
+      const opened = await openRotatorFor(secret, provider, env);
+      ({ traits, id: rotator } = opened);
+      await opened.close();
+    } catch (error) {
+      if (!isCofferError(error)) throw error;
+      results.push({ name: secret.name, status: 'failed', code: error.code, message: error.message });
+      continue;
+    }
+    const asked = request.compromised ? 0 : request.graceMs ?? secret.rotation?.graceMs ?? DEFAULT_GRACE_MS;
+    const decidedAtSet = rotator === 'redis' && (secret.rotation?.options?.mode ?? 'auto') === 'auto';
+    const graceMs = traits.overlapping || decidedAtSet ? asked : 0;
     const actions = [
       `create a new ${secret.generator.length}-character ${secret.generator.encoding} value as pending`,
       `set it at the target (${rotator})`,
@@ -283,7 +298,10 @@ async function plan(secrets: readonly ResolvedSecret[], journals: readonly Journ
       'make it current; the old value becomes previous',
       heldUntilFinalize(secret)
         ? `keep the old key live until \`coffer rotate ${request.environment} --finalize ${secret.name}\`, whatever the grace period: without a retireCheck nothing tells coffer that no data needs it`
-        : graceMs === 0 ? `revoke the old value at once${request.compromised ? ' and record an incident' : ''}` : `keep the old value valid for ${Math.round(graceMs / 60_000)} min, then revoke it`,
+        : !traits.overlapping && !request.compromised
+          ? `no grace period: the target accepts one credential at a time (${rotator}), so the old value stops working when the new one is set; clients using it fail until they read the new one`
+          : graceMs === 0 ? `revoke the old value at once${request.compromised ? ' and record an incident' : ''}`
+            : `keep the old value valid for ${Math.round(graceMs / 60_000)} min, then revoke it${decidedAtSet ? ' (only if the server has ACL users, Redis 6+; with requirepass it stops working when the new one is set, with no grace period)' : ''}`,
     ];
     results.push({ name: secret.name, status: 'planned', rotator, graceMs, actions });
   }

@@ -186,6 +186,32 @@ test('an encryption key without a retireCheck keeps its old key live past the gr
   }
 });
 
+test('--plan promises a grace period only where the target keeps the old credential working (the rotator\'s declared traits)', async () => {
+  const box = await project();
+  try {
+    editConfig(box, (config) => {
+      config.secrets[KEY].rotation.options.strategy = 'immediate';
+      config.secrets.DB_PASSWORD.rotation = { rotator: 'postgres', options: { admin: 'postgres://admin@127.0.0.1:1/postgres' } };
+      config.secrets.REDIS_PASSWORD.rotation = { rotator: 'redis', options: { mode: 'requirepass', admin: 'redis://127.0.0.1:1' } };
+      config.secrets.SESSION_SECRET.rotation = { rotator: 'random', grace: '2h' };
+    });
+    const plan = await box.run(['rotate', '--plan', KEY, 'DB_PASSWORD', 'REDIS_PASSWORD', 'SESSION_SECRET', '--json']);
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    const rows = (JSON.parse(plan.stdout) as { results: { name: string; graceMs: number; actions: string[] }[] }).results;
+    const row = (name: string) => rows.find((r) => r.name === name) as { graceMs: number; actions: string[] };
+    for (const name of [KEY, 'DB_PASSWORD', 'REDIS_PASSWORD']) {
+      assert.equal(row(name).graceMs, 0, `${name}: no grace`);
+      assert.match(row(name).actions.at(-1) ?? '', /^no grace period: the target accepts one credential at a time/);
+    }
+    assert.equal(row('SESSION_SECRET').graceMs, 7_200_000);
+    assert.match(row('SESSION_SECRET').actions.at(-1) ?? '', /keep the old value valid for 120 min/);
+    const text = await box.run(['rotate', '--plan', 'DB_PASSWORD']);
+    assert.match(text.stdout, /DB_PASSWORD: postgres, no grace period/);
+  } finally {
+    box.cleanup();
+  }
+});
+
 test('a failing health check rolls the rotation back: exit 1, the old value current and the only one accepted, nothing pending', async () => {
   const box = await project({ healthCheck: { command: ['sh', '-c', 'exit 3', 'hc-argument-Qw8zT'] } });
   try {

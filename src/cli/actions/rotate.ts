@@ -75,7 +75,7 @@ function describe(result: RotationResult): string[] {
   switch (result.status) {
     case 'failed': return [`${head}${color.red('failed')} ${result.code}: ${result.message}`];
     case 'skipped': return [`${head}${color.yellow('skipped')}, ${result.reason}`];
-    case 'planned': return [`${head}${result.rotator}, grace ${Math.round(result.graceMs / 60_000)} min`, ...result.actions.map((a) => `      - ${a}`)];
+    case 'planned': return [`${head}${result.rotator}, ${result.graceMs === 0 ? 'no grace period' : `grace ${Math.round(result.graceMs / 60_000)} min`}`, ...result.actions.map((a) => `      - ${a}`)];
     default: {
       const versions = result.toVersion === undefined ? '' : ` version ${result.fromVersion ?? '?'} -> ${result.toVersion}`;
       const grace = result.status === 'rotated' && result.graceUntil !== undefined ? `; old value valid until ${result.graceUntil}` : '';
