@@ -177,10 +177,15 @@ export function selectSecrets(config: Config, environment: string, selectors: re
   return declared.filter((s) => chosen.has(s.name));
 }
 
+/** The rotator that changes the credential of each category that has no default rotator, for the skip reason. */
+const TARGET_ROTATORS: Partial<Record<CategoryId, string>> = { database: 'postgres', redis: 'redis' };
+
 /** Why `secret` is not rotated by this run, or undefined. */
 async function skipReason(secret: ResolvedSecret, provider: Provider, request: RotateRequest, now: () => Date): Promise<string | undefined> {
   if (secret.rotation?.rotator === undefined && DEFAULT_ROTATORS[secret.category] === undefined) {
-    return `a ${secret.category} credential lives in another system: configure secrets.${secret.name}.rotation (rotator postgres or redis) so that the system changes with it`;
+    const rotator = TARGET_ROTATORS[secret.category];
+    const how = rotator === undefined ? 'with the rotator of that system' : `with the ${rotator} rotator (docs/rotation/${rotator}.md)`;
+    return `a ${secret.category} credential lives in another system: configure secrets.${secret.name}.rotation ${how}, so that the system changes with it`;
   }
   if (secret.external && secret.rotation?.rotator === undefined) return 'issued by a third party (external): rotate it at the issuer, then `coffer set` it';
   if (request.due) {

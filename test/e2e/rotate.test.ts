@@ -212,6 +212,26 @@ test('--plan promises a grace period only where the target keeps the old credent
   }
 });
 
+test('--compromised that has to skip a secret exits 1 and names plainly what was NOT rotated and which rotator to configure', async () => {
+  const box = await project();
+  try {
+    const incident = await box.run(['rotate', '--compromised', 'database', 'redis', KEY]);
+    assert.equal(incident.code, 1, incident.stdout + incident.stderr);
+    assert.match(incident.stdout, /INTERNAL_API_KEY: rotated/);
+    assert.match(incident.stdout, /DB_PASSWORD: skipped, .*configure secrets\.DB_PASSWORD\.rotation with the postgres rotator/);
+    assert.match(incident.stdout, /REDIS_PASSWORD: skipped, .*configure secrets\.REDIS_PASSWORD\.rotation with the redis rotator/);
+    assert.match(incident.stdout, /NOT rotated, still compromised: DB_PASSWORD, REDIS_PASSWORD\./);
+    const json = await box.run(['rotate', '--compromised', 'database', '--json']);
+    assert.equal(json.code, 1);
+    assert.deepEqual((JSON.parse(json.stdout) as { results: { name: string; status: string }[] }).results.map((r) => [r.name, r.status]), [['DB_PASSWORD', 'skipped']]);
+    const all = await box.run(['rotate', '--compromised', 'all']);
+    assert.equal(all.code, 1);
+    assert.match(all.stdout, /NOT rotated, still compromised: .*DB_PASSWORD, REDIS_PASSWORD/);
+  } finally {
+    box.cleanup();
+  }
+});
+
 test('a failing health check rolls the rotation back: exit 1, the old value current and the only one accepted, nothing pending', async () => {
   const box = await project({ healthCheck: { command: ['sh', '-c', 'exit 3', 'hc-argument-Qw8zT'] } });
   try {

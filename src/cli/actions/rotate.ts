@@ -3,7 +3,8 @@
  * zero downtime (see src/rotation/engine.ts), or with `--plan` says what it would do. Production
  * asks for confirmation unless `--yes`. `--due` rotates only what is past its date (for cron),
  * `--compromised` rotates with no grace period and records an incident, `--finalize` ends grace
- * periods. Prints a value-free report (or `--json`); exits 1 when any secret failed.
+ * periods. Prints a value-free report (or `--json`); exits 1 when any secret failed, or when
+ * `--compromised` had to skip a secret (it is still compromised, and the report says so).
  */
 import { CofferError } from '../../core/errors.js';
 import { durationMs } from '../../config/resolve.js';
@@ -47,15 +48,19 @@ export async function run(options: RotateCliOptions): Promise<number> {
     ...(progress ? { progress } : {}),
   });
   const failed = report.results.filter((r) => r.status === 'failed').length;
+  // In an incident a skipped secret is still compromised: that is a failure, never exit 0.
+  const notRotated = options.compromised && !report.plan ? report.results.filter((r) => r.status === 'skipped').map((r) => r.name) : [];
+  const code = failed > 0 || notRotated.length > 0 ? 1 : 0;
   if (options.json) {
     printJson(report);
-    return failed > 0 ? 1 : 0;
+    return code;
   }
   print(`${report.plan ? 'Rotation plan' : 'Rotation report'} for ${environment}:`);
   if (report.results.length === 0) print(options.due ? '  nothing is due' : '  nothing to do');
   for (const result of report.results) print(...describe(result));
   if (failed > 0) print('', color.red(`${failed} rotation${failed > 1 ? 's' : ''} failed; see above.`));
-  return failed > 0 ? 1 : 0;
+  if (notRotated.length > 0) print('', color.red(`NOT rotated, still compromised: ${notRotated.join(', ')}. Change each at the system that checks it now and \`coffer set\` the new value; the reasons above say what to configure so that coffer rotates it.`));
+  return code;
 }
 
 /** The environment (a first argument naming one, -e, COFFER_ENV or the default) and the selectors after it. */
