@@ -10,7 +10,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startFakeAws } from '../providers/_fake-aws-secrets-manager.js';
 import { assertNoValues, editConfig, sandbox, type Sandbox } from './_harness.js';
+import { storeProject } from './_store-read.js';
 
 const KEY = 'INTERNAL_API_KEY';
 
@@ -232,6 +234,38 @@ test('--compromised that has to skip a secret exits 1 and names plainly what was
   }
 });
 
+test('the provider becoming unreachable in the middle of a rotation exits 3 (provider or store unavailable), not 1; a rotator config error exits 2', async () => {
+  const fake = await startFakeAws();
+  let up = true;
+  const { box } = await storeProject();
+  try {
+    // The health check holds the rotation until the test has stopped the provider's endpoint.
+    editConfig(box, (config) => {
+      config.environments.production = { profile: 'production', provider: 'aws-secrets-manager', options: { prefix: 'app/' } };
+      config.secrets.SESSION_SECRET.rotation = { healthCheck: { command: ['sh', '-c', 'touch started; while [ ! -f release ]; do sleep 0.05; done'], timeout: '60s' } };
+      config.secrets.JWT_SECRET.rotation = { options: { strategy: 'sometimes' } };
+    });
+    const env = { ...fake.env, AWS_MAX_ATTEMPTS: '1' };
+    const migrated = await box.run(['migrate', '--from', 'development', '--to', 'production'], { env });
+    assert.equal(migrated.code, 0, migrated.stdout + migrated.stderr);
+    const rotating = box.run(['rotate', 'production', 'SESSION_SECRET', '--yes'], { env });
+    while (!existsSync(join(box.dir, 'started'))) await new Promise((r) => setTimeout(r, 50));
+    await fake.close();
+    up = false;
+    writeFileSync(join(box.dir, 'release'), '');
+    const result = await rotating;
+    assert.equal(result.code, 3, result.stdout + result.stderr);
+    assert.match(result.stdout, /SESSION_SECRET: failed COFFER_E_UNAVAILABLE: /);
+
+    const config = await box.run(['rotate', 'development', 'JWT_SECRET']);
+    assert.equal(config.code, 2, config.stdout + config.stderr);
+    assert.match(config.stdout, /JWT_SECRET: failed COFFER_E_CONFIG_INVALID: Config key secrets\.JWT_SECRET\.rotation: options: unknown option "strategy"/);
+  } finally {
+    if (up) await fake.close();
+    box.cleanup();
+  }
+});
+
 test('a failing health check rolls the rotation back: exit 1, the old value current and the only one accepted, nothing pending', async () => {
   const box = await project({ healthCheck: { command: ['sh', '-c', 'exit 3', 'hc-argument-Qw8zT'] } });
   try {
@@ -259,7 +293,7 @@ test('a hook argument holding ${secret:...} is refused as a config error before 
       config.secrets[KEY].rotation.options.register = ['sh', '-c', 'touch ran; exit 5', '${secret:WEBHOOK_SECRET}'];
     });
     const refused = await box.run(['rotate', KEY]);
-    assert.notEqual(refused.code, 0);
+    assert.equal(refused.code, 2, 'a config error');
     assert.match(refused.stdout, /COFFER_E_CONFIG_INVALID: Config key secrets\.INTERNAL_API_KEY\.rotation\.options\.register\[3\]: .*\$\{secret:WEBHOOK_SECRET\}.*standard input.*environment/);
     assertNoValues(refused, [webhook, old]);
     assert.ok(!existsSync(join(box.dir, 'ran')), 'the hook never ran, so its arguments were never in ps');

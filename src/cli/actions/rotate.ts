@@ -3,10 +3,12 @@
  * zero downtime (see src/rotation/engine.ts), or with `--plan` says what it would do. Production
  * asks for confirmation unless `--yes`. `--due` rotates only what is past its date (for cron),
  * `--compromised` rotates with no grace period and records an incident, `--finalize` ends grace
- * periods. Prints a value-free report (or `--json`); exits 1 when any secret failed, or when
- * `--compromised` had to skip a secret (it is still compromised, and the report says so).
+ * periods. Prints a value-free report (or `--json`). Exit status: 1 when a secret failed, or when
+ * `--compromised` had to skip one (it is still compromised, and the report says so); but the
+ * exit status of a failure's code when higher: 3 when the provider or store was unavailable, 2
+ * for a config error (CONVENTIONS), so a retry loop can tell an outage from a refused rotation.
  */
-import { CofferError } from '../../core/errors.js';
+import { CofferError, ERROR_CODES } from '../../core/errors.js';
 import { durationMs } from '../../config/resolve.js';
 import { DURATION } from '../../config/schema.js';
 import { getEnvironment } from '../../config/index.js';
@@ -50,7 +52,8 @@ export async function run(options: RotateCliOptions): Promise<number> {
   const failed = report.results.filter((r) => r.status === 'failed').length;
   // In an incident a skipped secret is still compromised: that is a failure, never exit 0.
   const notRotated = options.compromised && !report.plan ? report.results.filter((r) => r.status === 'skipped').map((r) => r.name) : [];
-  const code = failed > 0 || notRotated.length > 0 ? 1 : 0;
+  // A failed row exits as its code says (3: provider or store unavailable, 2: config), the worst one winning; else 1.
+  const code = Math.max(0, notRotated.length > 0 ? 1 : 0, ...report.results.map((r) => (r.status === 'failed' ? ERROR_CODES[r.code].exit : 0)));
   if (options.json) {
     printJson(report);
     return code;
