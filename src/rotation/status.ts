@@ -50,6 +50,11 @@ export interface SecretStatus {
    * whatever the grace period: an encryption key without a retireCheck ({@link heldUntilFinalize}).
    */
   readonly heldUntilFinalize?: true;
+  /**
+   * When the grace period of an open rotation ended, though its old value was never retired: it
+   * is still valid at the target until `coffer rotate ENV --finalize NAME` (or the next run).
+   */
+  readonly graceEnded?: string;
 }
 
 /** The report of `coffer status`. */
@@ -57,6 +62,8 @@ export interface StatusReport {
   readonly environment: string;
   readonly secrets: readonly SecretStatus[];
   readonly summary: Readonly<Record<RotationLevel, number>>;
+  /** Secrets whose grace period ended but whose old value was never retired: run `coffer rotate ENV --finalize` for them. */
+  readonly toFinalize: readonly string[];
 }
 
 /** Reads the rotation status of every secret of `environment`. */
@@ -69,13 +76,11 @@ export async function rotationStatus(config: Config, environment: string, access
     for (const secret of secretsOf(config, environment)) {
       const metadata = listing ? listing.get(secret.name) : await metadataOf(provider, secret.name);
       const journal = open.get(secret.name);
-      const held = journal !== undefined && heldUntilFinalize(secret) && (journal.phase === 'finished' || journal.phase === 'revoking');
-      const rotation = journal === undefined ? undefined : held ? heldText(journal, environment, now) : journal.phase === 'finished' ? `grace until ${journal.graceUntil ?? '?'}` : `interrupted at ${journal.phase}`;
-      rows.push({ ...statusOf(secret, metadata, now), ...(rotation ? { rotation } : {}), ...(held ? { heldUntilFinalize: true as const } : {}) });
+      rows.push({ ...statusOf(secret, metadata, now), ...(journal ? openRotationOf(secret, journal, environment, now) : {}) });
     }
     const summary = { ok: 0, warning: 0, critical: 0, overdue: 0, unknown: 0, missing: 0 };
     for (const row of rows) summary[row.level] += 1;
-    return { environment, secrets: rows, summary };
+    return { environment, secrets: rows, summary, toFinalize: rows.filter((r) => r.graceEnded !== undefined).map((r) => r.name) };
   } finally {
     await provider.close();
   }
@@ -108,9 +113,23 @@ async function metadataOf(provider: Provider, name: string): Promise<SecretMetad
   }
 }
 
-/** The status text of an old key held live until --finalize: when its grace period ends or ended, and what to do. */
-function heldText(journal: JournalEntry, environment: string, now: Date): string {
+/**
+ * What `coffer status` says about the open rotation `journal` of `secret`: `rotation` (`grace
+ * until ...`, `interrupted at ...`, or that the grace period ended and the old value is still
+ * valid until --finalize), `graceEnded` when a finished rotation's grace period is over but its
+ * old value was never retired (the next `coffer rotate` or `--finalize` does that, except for a
+ * key held until `--finalize NAME`), and `heldUntilFinalize`.
+ */
+export function openRotationOf(secret: ResolvedSecret, journal: JournalEntry, environment: string, now: Date): Pick<SecretStatus, 'rotation' | 'graceEnded' | 'heldUntilFinalize'> {
+  const held = heldUntilFinalize(secret) && (journal.phase === 'finished' || journal.phase === 'revoking');
   const until = journal.graceUntil;
-  const grace = journal.phase === 'finished' && until !== undefined && Date.parse(until) > now.getTime() ? `grace until ${until}; after that ` : '';
-  return `${grace}old key version ${journal.fromVersion} stays live (no retireCheck): re-encrypt its data, then \`coffer rotate ${environment} --finalize ${journal.name}\``;
+  const ended = journal.phase === 'finished' && until !== undefined && Date.parse(until) <= now.getTime();
+  const finalize = `\`coffer rotate ${environment} --finalize ${journal.name}\``;
+  const extra = { ...(ended ? { graceEnded: until } : {}), ...(held ? { heldUntilFinalize: true as const } : {}) };
+  if (held) {
+    const grace = journal.phase === 'finished' && !ended && until !== undefined ? `grace until ${until}; after that ` : ended ? `grace ended ${until}; ` : '';
+    return { rotation: `${grace}old key version ${journal.fromVersion} stays live (no retireCheck): re-encrypt its data, then ${finalize}`, ...extra };
+  }
+  if (ended) return { rotation: `grace ended ${until}, not finalized: the old value (version ${journal.fromVersion}) is still valid; run ${finalize}`, ...extra };
+  return { rotation: journal.phase === 'finished' ? `grace until ${until ?? '?'}` : `interrupted at ${journal.phase}` };
 }

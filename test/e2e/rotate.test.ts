@@ -80,9 +80,20 @@ test('rotate: the new value is current and accepted, the old one stays valid for
     assert.equal(row?.level, 'ok');
     assert.match(row?.rotation ?? '', /^grace until /);
 
+    endGrace(box, KEY);
+    const ended = await box.run(['status']);
+    assert.equal(ended.code, 0);
+    assert.match(ended.stdout, new RegExp(`${KEY} .*\\(grace ended 2026-01-01T00:00:00\\.000Z, not finalized: the old value \\(version 1\\) is still valid; run \`coffer rotate development --finalize ${KEY}\`\\)`));
+    assert.match(ended.stdout, new RegExp(`Grace period ended, old value still valid: ${KEY}; retire it with \`coffer rotate development --finalize ${KEY}\``));
+    const endedJson = JSON.parse((await box.run(['status', '--json'])).stdout) as { toFinalize: string[]; secrets: { name: string; graceEnded?: string }[] };
+    assert.deepEqual(endedJson.toFinalize, [KEY]);
+    assert.equal(endedJson.secrets.find((r) => r.name === KEY)?.graceEnded, '2026-01-01T00:00:00.000Z');
+    assertNoValues(ended, [old, fresh]);
+
     const finalized = await box.run(['rotate', '--finalize', KEY]);
     assert.equal(finalized.code, 0, finalized.stdout + finalized.stderr);
     assert.deepEqual(accepted(box), [fresh], 'the old key is withdrawn');
+    assert.deepEqual((JSON.parse((await box.run(['status', '--json'])).stdout) as { toFinalize: string[] }).toFinalize, []);
     assert.equal(await value(box, 'previous'), '', 'previous is retired');
     const audit = await box.run(['audit', '--secret', KEY, '--json']);
     const actions = (JSON.parse(audit.stdout) as { action: string }[]).map((e) => e.action);
