@@ -381,17 +381,43 @@ for (const point of ['after-create', 'after-set', 'after-test', 'after-finish', 
 }
 
 test('two rotations of one secret at once: one runs, the other is refused with COFFER_E_ROTATION_IN_PROGRESS', async () => {
-  const box = await project({ healthCheck: { command: ['sh', '-c', 'sleep 1.5'] } });
+  // The first run's health check holds it inside the rotation (and its lock) until the test lets it go.
+  const box = await project({ healthCheck: { command: ['sh', '-c', 'touch started; while [ ! -f release ]; do sleep 0.05; done'], timeout: '60s' } });
   try {
     const first = box.run(['rotate', KEY]);
-    await new Promise((r) => setTimeout(r, 700));
+    while (!existsSync(join(box.dir, 'started'))) await new Promise((r) => setTimeout(r, 50));
     const second = await box.run(['rotate', KEY]);
+    writeFileSync(join(box.dir, 'release'), '');
     const done = await first;
     assert.equal(done.code, 0, done.stdout + done.stderr);
     assert.equal(second.code, 1);
     assert.match(second.stdout, /COFFER_E_ROTATION_IN_PROGRESS.*Another coffer process/);
     const versions = JSON.parse((await box.run(['history', KEY, '--json'])).stdout) as { versions: unknown[] };
     assert.equal(versions.versions.length, 2, 'exactly one new version');
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('a production environment is not rotated or rolled back without confirmation: with no terminal and no --yes, exit 2 and nothing changes', async () => {
+  const box = await project();
+  try {
+    const generated = await box.run(['generate', 'production']);
+    assert.equal(generated.code, 0, generated.stderr);
+    const history = async () => (JSON.parse((await box.run(['history', '-e', 'production', KEY, '--json'])).stdout) as { versions: unknown[] }).versions.length;
+    const before = await history();
+    for (const args of [['rotate', 'production', KEY], ['rotate', 'production', '--json'], ['rotate', '-e', 'production', '--compromised', 'all']]) {
+      const refused = await box.run(args);
+      assert.equal(refused.code, 2, `${args.join(' ')}: ${refused.stdout}${refused.stderr}`);
+      assert.match(refused.stderr, /COFFER_E_USAGE: Rotating secrets of production \(a production environment\) needs confirmation; .*pass --yes/);
+    }
+    assert.equal(await history(), before, 'nothing was rotated');
+    assert.ok(!existsSync(join(box.dir, '.coffer', 'rotation', 'production')) || readdirSync(join(box.dir, '.coffer', 'rotation', 'production')).filter((f) => f.endsWith('.json')).length === 0, 'no rotation was opened');
+    const plan = await box.run(['rotate', 'production', KEY, '--plan']);
+    assert.equal(plan.code, 0, '--plan needs no confirmation');
+    const rollback = await box.run(['rollback', 'production', KEY]);
+    assert.equal(rollback.code, 2);
+    assert.match(rollback.stderr, /needs confirmation; .*pass --yes/);
   } finally {
     box.cleanup();
   }
@@ -421,6 +447,12 @@ test('status exits 1 when a secret is overdue; rotate --due rotates exactly the 
     assert.equal(status.code, 1, status.stdout);
     assert.match(status.stdout, /SESSION_SECRET\s+overdue/);
     assertNoValues(status, [stale]);
+    const json = await box.run(['status', '--json']);
+    assert.equal(json.code, 1, 'status --json fails CI on an overdue secret too');
+    const report = JSON.parse(json.stdout) as { summary: { overdue: number }; secrets: { name: string; level: string }[] };
+    assert.equal(report.summary.overdue, 1);
+    assert.deepEqual(report.secrets.filter((r) => r.level === 'overdue').map((r) => r.name), ['SESSION_SECRET']);
+    assertNoValues(json, [stale]);
     const due = await box.run(['rotate', '--due', '--json']);
     assert.equal(due.code, 0, due.stderr);
     const rows = (JSON.parse(due.stdout) as { results: { name: string; status: string }[] }).results;
