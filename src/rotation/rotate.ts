@@ -269,8 +269,10 @@ async function plan(secrets: readonly ResolvedSecret[], journals: readonly Journ
   for (const journal of journals) {
     const asked = request.finalize === true && named && secrets.some((s) => s.name === journal.name);
     const secret = declared.get(journal.name);
-    if (journal.phase !== 'finished') results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: journal.graceMs, actions: [`finish the interrupted rotation (stopped at "${journal.phase}") or roll it back`] });
-    else if (!asked && graceOver(journal, now) && secret !== undefined && heldUntilFinalize(secret)) results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: 0, actions: [`nothing: the ${heldReason(journal, request.environment)}`] });
+    const held = !asked && secret !== undefined && heldUntilFinalize(secret);
+    if (held && journal.phase === 'revoking') results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: 0, actions: [`nothing: the ${heldReason(journal, request.environment)}`] });
+    else if (journal.phase !== 'finished') results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: journal.graceMs, actions: [`finish the interrupted rotation (stopped at "${journal.phase}") or roll it back`] });
+    else if (held && graceOver(journal, now)) results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: 0, actions: [`nothing: the ${heldReason(journal, request.environment)}`] });
     else if (asked || graceOver(journal, now)) results.push({ name: journal.name, status: 'planned', rotator: journal.rotator, graceMs: 0, actions: [`revoke version ${journal.fromVersion} at the target and retire it (grace ${graceOver(journal, now) ? 'over' : `until ${journal.graceUntil ?? '?'}`})`] });
   }
   if (request.finalize) return results;

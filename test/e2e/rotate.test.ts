@@ -192,8 +192,19 @@ test('an encryption key without a retireCheck keeps its old key live past the gr
     const immediate = await box.run(['rotate', 'ENCRYPTION_KEY', '--grace', '0']);
     assert.equal(immediate.code, 0, immediate.stdout + immediate.stderr);
     assert.equal(await key('previous'), fresh, '--grace 0 does not retire it either');
-    outputs.push(later, again, sweep, status, plan, finalized, immediate);
-    for (const output of outputs) assertNoValues(output, [old, fresh]);
+
+    // An incident makes a new key current at once, but data under the old one still needs it: it stays live, exit 1.
+    assert.equal((await box.run(['rotate', '--finalize', 'ENCRYPTION_KEY'])).code, 0);
+    const leaked = await key();
+    const incident = await box.run(['rotate', '--compromised', 'ENCRYPTION_KEY']);
+    assert.equal(incident.code, 1, incident.stdout + incident.stderr);
+    assert.match(incident.stdout, /ENCRYPTION_KEY: failed COFFER_E_ROTATION_FAILED: Key \d+ of ENCRYPTION_KEY stays live beside the current key \d+: no retireCheck.*--finalize ENCRYPTION_KEY/);
+    assert.equal(await key('previous'), leaked);
+    assert.notEqual(await key(), leaked);
+    const afterIncident = await box.run(['rotate', '--plan', 'ENCRYPTION_KEY']);
+    assert.match(afterIncident.stdout, /- nothing: the old key version \d+ is still live/);
+    outputs.push(later, again, sweep, status, plan, finalized, immediate, incident, afterIncident);
+    for (const output of outputs) assertNoValues(output, [old, fresh, leaked, await key()]);
   } finally {
     box.cleanup();
   }
