@@ -99,4 +99,10 @@ export interface RotatorContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Timeout of one call to the target, in milliseconds; default 10000. */
   readonly timeoutMs?: number;
+  /**
+   * True when the operator asked for this secret's old value to be retired now (`coffer rotate
+   * --finalize NAME`). A rotator that never retires on a timer, because nothing tells it the old
+   * credential is unused (an encryption key without a retireCheck), retires only then. Default false.
+   */
+  readonly explicitRetire?: boolean;
 }

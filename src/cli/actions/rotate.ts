@@ -3,9 +3,12 @@
  * zero downtime (see src/rotation/engine.ts), or with `--plan` says what it would do. Production
  * asks for confirmation unless `--yes`. `--due` rotates only what is past its date (for cron),
  * `--compromised` rotates with no grace period and records an incident, `--finalize` ends grace
- * periods. Prints a value-free report (or `--json`); exits 1 when any secret failed.
+ * periods. Prints a value-free report (or `--json`). Exit status: 1 when a secret failed, or when
+ * `--compromised` had to skip one (it is still compromised, and the report says so); but the
+ * exit status of a failure's code when higher: 3 when the provider or store was unavailable, 2
+ * for a config error (CONVENTIONS), so a retry loop can tell an outage from a refused rotation.
  */
-import { CofferError } from '../../core/errors.js';
+import { CofferError, ERROR_CODES } from '../../core/errors.js';
 import { durationMs } from '../../config/resolve.js';
 import { DURATION } from '../../config/schema.js';
 import { getEnvironment } from '../../config/index.js';
@@ -47,15 +50,20 @@ export async function run(options: RotateCliOptions): Promise<number> {
     ...(progress ? { progress } : {}),
   });
   const failed = report.results.filter((r) => r.status === 'failed').length;
+  // In an incident a skipped secret is still compromised: that is a failure, never exit 0.
+  const notRotated = options.compromised && !report.plan ? report.results.filter((r) => r.status === 'skipped').map((r) => r.name) : [];
+  // A failed row exits as its code says (3: provider or store unavailable, 2: config), the worst one winning; else 1.
+  const code = Math.max(0, notRotated.length > 0 ? 1 : 0, ...report.results.map((r) => (r.status === 'failed' ? ERROR_CODES[r.code].exit : 0)));
   if (options.json) {
     printJson(report);
-    return failed > 0 ? 1 : 0;
+    return code;
   }
   print(`${report.plan ? 'Rotation plan' : 'Rotation report'} for ${environment}:`);
   if (report.results.length === 0) print(options.due ? '  nothing is due' : '  nothing to do');
   for (const result of report.results) print(...describe(result));
   if (failed > 0) print('', color.red(`${failed} rotation${failed > 1 ? 's' : ''} failed; see above.`));
-  return failed > 0 ? 1 : 0;
+  if (notRotated.length > 0) print('', color.red(`NOT rotated, still compromised: ${notRotated.join(', ')}. Change each at the system that checks it now and \`coffer set\` the new value; the reasons above say what to configure so that coffer rotates it.`));
+  return code;
 }
 
 /** The environment (a first argument naming one, -e, COFFER_ENV or the default) and the selectors after it. */
@@ -75,7 +83,7 @@ function describe(result: RotationResult): string[] {
   switch (result.status) {
     case 'failed': return [`${head}${color.red('failed')} ${result.code}: ${result.message}`];
     case 'skipped': return [`${head}${color.yellow('skipped')}, ${result.reason}`];
-    case 'planned': return [`${head}${result.rotator}, grace ${Math.round(result.graceMs / 60_000)} min`, ...result.actions.map((a) => `      - ${a}`)];
+    case 'planned': return [`${head}${result.rotator}, ${result.graceMs === 0 ? 'no grace period' : `grace ${Math.round(result.graceMs / 60_000)} min`}`, ...result.actions.map((a) => `      - ${a}`)];
     default: {
       const versions = result.toVersion === undefined ? '' : ` version ${result.fromVersion ?? '?'} -> ${result.toVersion}`;
       const grace = result.status === 'rotated' && result.graceUntil !== undefined ? `; old value valid until ${result.graceUntil}` : '';

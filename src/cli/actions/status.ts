@@ -1,7 +1,8 @@
 /**
  * `coffer status [env]`: every secret's age, last rotation, due date, days left and level (ok,
- * warning, critical, overdue), with its risk tier's rotation period and any open rotation.
- * Exits 1 when anything is overdue, so CI can fail on it. Never a value.
+ * warning, critical, overdue), with its risk tier's rotation period and any open rotation,
+ * naming the rotations whose grace period ended but were never finalized (their old value is
+ * still valid). Exits 1 when anything is overdue, so CI can fail on it. Never a value.
  */
 import { rotationStatus, type SecretStatus } from '../../rotation/status.js';
 import { cliAccess, loadContext, type EnvCliOptions } from '../context.js';
@@ -27,6 +28,7 @@ export async function run(options: StatusCliOptions): Promise<number> {
   for (const s of report.secrets) print(row(s, width));
   const { summary } = report;
   print('', `${summary.ok} ok, ${summary.warning} warning, ${summary.critical} critical, ${summary.overdue} overdue${summary.missing ? `, ${summary.missing} missing` : ''}${summary.unknown ? `, ${summary.unknown} unknown` : ''}`);
+  if (report.toFinalize.length > 0) print(color.yellow(`Grace period ended, old value still valid: ${report.toFinalize.join(', ')}; retire it with \`coffer rotate ${environment} --finalize ${report.toFinalize.join(' ')}\`.`));
   return code;
 }
 

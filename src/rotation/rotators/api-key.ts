@@ -11,7 +11,7 @@
 import { z } from 'zod/v3';
 import { CofferError } from '../../core/errors.js';
 import type { Rotator, RotatorFactory } from '../types.js';
-import { describeFailure, runCommand } from '../_command.js';
+import { commandName, describeFailure, runCommand } from '../_command.js';
 
 /** Validates `ApiKeyOptions` as written in a config file. */
 export const optionsSchema = z.object({
@@ -56,5 +56,5 @@ export default createApiKeyRotator;
 
 async function runHook(command: readonly string[], key: string, what: string, timeoutMs: number, env: Readonly<Record<string, string | undefined>>): Promise<void> {
   const outcome = await runCommand(command, { env, timeoutMs, stdin: key });
-  if (outcome.code !== 0) throw new CofferError('COFFER_E_ROTATION_FAILED', `The ${what} (${command.join(' ')}) ${describeFailure(outcome, timeoutMs)}.`);
+  if (outcome.code !== 0) throw new CofferError('COFFER_E_ROTATION_FAILED', `The ${what} (${commandName(command)}) ${describeFailure(outcome, timeoutMs)}.`);
 }
