@@ -375,8 +375,12 @@ export class RotationEngine {
   private async locked<T>(secret: ResolvedSecret, work: (rotator: Rotator) => Promise<T>): Promise<T> {
     const path = journalPath(this.options.root, this.options.environment, secret.name);
     ensureJournalDir(this.options.root, this.options.environment);
+    // Only a lock this run could not take means another rotation; the same code from the work
+    // itself (a store busy under SQLite's lock, say) is reported as it is.
+    let acquired = false;
     try {
       return await withFileLock(path, async () => {
+        acquired = true;
         const rotator = await this.options.rotatorFor(secret);
         try {
           return await work(rotator);
@@ -385,7 +389,7 @@ export class RotationEngine {
         }
       }, { timeoutMs: 0 });
     } catch (error) {
-      if (isCofferError(error, 'COFFER_E_UNAVAILABLE') && /lock/i.test(error.message)) {
+      if (!acquired && isCofferError(error, 'COFFER_E_UNAVAILABLE')) {
         throw new CofferError('COFFER_E_ROTATION_IN_PROGRESS', `Another coffer process is rotating ${secret.name} in ${this.options.environment} right now; let it finish, then check with \`coffer status ${this.options.environment}\`.`, { cause: error, details: { name: secret.name } });
       }
       throw error;

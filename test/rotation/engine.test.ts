@@ -66,9 +66,13 @@ async function setup() {
   const t = target();
   t.accepted.add('original-credential-value-0000');
   // The store, whose moveStage fails (as a lost connection or a full disk would) while `failMove` is set.
-  const faults = { failMove: false };
+  const faults = { failMove: false, lockedStore: false };
   const provider: Provider = {
     ...store,
+    get: async (name, options) => {
+      if (faults.lockedStore) throw new CofferError('COFFER_E_UNAVAILABLE', 'The store is locked by another process (SQLITE_BUSY); try again.', { retryable: true });
+      return store.get(name, options);
+    },
     moveStage: async (name, stage, version) => {
       if (faults.failMove) throw new CofferError('COFFER_E_UNAVAILABLE', 'The store is unavailable.');
       return store.moveStage?.(name, stage, version);
@@ -235,6 +239,21 @@ test('a rollback cut off after the target took the old credential back is journa
     assert.equal(await stageValue(s.provider, 'pending'), undefined);
     assert.deepEqual([...s.t.accepted], ['original-credential-value-0000']);
     assert.equal(readJournal(s.dir, 'production', secret.name), undefined, 'the rollback ended');
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('a store that is busy under its own lock during a rotation is reported as unavailable, not as another rotation in progress', async () => {
+  const s = await setup();
+  try {
+    s.faults.lockedStore = true;
+    const error = await s.engine.rotate(secret, { graceMs: 60_000 }).then(() => assert.fail('should fail'), (e: unknown) => e);
+    assert.ok(isCofferError(error), String(error));
+    assert.notEqual(error.code, 'COFFER_E_ROTATION_IN_PROGRESS');
+    assert.match(error.message, /locked by another process|SQLITE_BUSY/);
+    s.faults.lockedStore = false;
+    assert.equal((await s.engine.rotate(secret, { graceMs: 60_000 })).status, 'rotated');
   } finally {
     await s.cleanup();
   }
