@@ -55,12 +55,12 @@ interface Background {
   readonly done: Promise<RunResult>;
 }
 
-function background(box: Sandbox, args: readonly string[], env: Record<string, string> = {}, how: { detached?: boolean; command?: readonly string[] } = {}): Background {
+function background(box: Sandbox, args: readonly string[], env: Record<string, string> = {}, how: { detached?: boolean; command?: readonly string[]; stdin?: boolean } = {}): Background {
   // `detached`: coffer leads a new session and process group (no terminal), as under a process manager.
   const [file, ...rest] = how.command ?? [NODE, '--', BIN, ...args];
   const proc = spawn(file as string, rest, {
     cwd: box.dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', HOME: box.home, ...env },
-    stdio: [how.command === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: how.detached === true,
+    stdio: [how.command === undefined && how.stdin !== true ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: how.detached === true,
   });
   let stdout = '';
   let stderr = '';
@@ -217,12 +217,13 @@ test('redaction masks values written in pieces, on stdout and stderr, with --red
   try {
     const script = `
       const pieces = (v, n) => Array.from({ length: n }, (_, i) => v.slice(Math.floor(i * v.length / n), Math.floor((i + 1) * v.length / n)));
+      // Short pauses make the pieces separate reads for coffer, well within its idle flush window.
       const wait = (ms) => new Promise((r) => setTimeout(r, ms));
       (async () => {
         process.stdout.write('jwt=');
-        for (const p of pieces(process.env.JWT_SECRET, 5)) { process.stdout.write(p); await wait(30); }
+        for (const p of pieces(process.env.JWT_SECRET, 5)) { process.stdout.write(p); await wait(3); }
         process.stdout.write(' json=' + JSON.stringify({ k: process.env.DB_PASSWORD }) + '\\n');
-        for (const p of pieces(process.env.DB_PASSWORD, 7)) { process.stderr.write(p); await wait(20); }
+        for (const p of pieces(process.env.DB_PASSWORD, 7)) { process.stderr.write(p); await wait(2); }
         process.stderr.write(' é\\n');
       })();`;
     for (const [options, env] of [[['--redact'], {}], [[], { CI: '1' }], [['--redact'], { CI: 'false' }]] as const) {
@@ -236,6 +237,37 @@ test('redaction masks values written in pieces, on stdout and stderr, with --red
     for (const [options, env] of [[[], {}], [['--no-redact'], { CI: 'true' }]] as const) {
       const shown = await runNode(box, options, 'console.log(process.env.JWT_SECRET)', [], env);
       assert.equal(shown.stdout, `${values.JWT_SECRET}\n`);
+    }
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('with redaction, a prompt that ends like the start of a value is shown while the child waits; a value written in two pieces is still masked', { timeout: 60_000 }, async () => {
+  const { box, values } = await project();
+  try {
+    const jwt = values.JWT_SECRET as string;
+    // The prompt's last character is the value's first: coffer holds it back until the idle flush.
+    const script = `
+      const fs = require('fs'); const v = process.env.JWT_SECRET;
+      fs.writeSync(1, 'Password? ' + v[0]);
+      process.stdin.once('data', () => {
+        fs.writeSync(1, v.slice(0, 9));
+        fs.writeSync(1, v.slice(9) + '\\n');
+        process.exit(0);
+      });`;
+    const run = background(box, ['run', '--redact', '--', NODE, '-e', script], {}, { stdin: true });
+    try {
+      // The child writes nothing more until it reads a line, which is sent only once the prompt is seen.
+      const prompt = `Password? ${jwt[0]}`;
+      await run.waitFor(new RegExp(`${prompt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), 20_000);
+      run.proc.stdin?.write('answer\n');
+      const result = await run.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${prompt}[REDACTED:JWT_SECRET]\n`);
+      assertNoValues(result, values);
+    } finally {
+      run.proc.kill('SIGKILL');
     }
   } finally {
     box.cleanup();
