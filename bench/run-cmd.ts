@@ -8,6 +8,9 @@
  *
  * Redaction is off here (stdout is not a terminal and CI is unset), as in most scripted runs;
  * BENCH_REDACT=1 adds a run with `--redact`. Rounds: BENCH_ROUNDS (default 15).
+ * BENCH_COMPARE_BIN=/path/to/other/dist/cli/coffer.cjs adds the same `coffer run` with another
+ * build (say, of the previous commit, with its package.json two levels up), interleaved with
+ * this one: on a shared, noisy machine only a comparison within one run shows a change of a few ms.
  * Run with `node --import tsx bench/run-cmd.ts` after `npm run build`.
  */
 import { spawnSync } from 'node:child_process';
@@ -55,6 +58,8 @@ try {
     if (exported.status !== 0 || encrypted.status !== 0) throw new Error(`dotenvx set-up failed: ${exported.stderr}${encrypted.stderr}`);
     subjects.push(['`dotenvx run -f .env.dx -- node -e 0` (100 encrypted values)', [DOTENVX, 'run', '-f', '.env.dx', '--', process.execPath, '-e', '0']]);
   }
+  const compare = process.env.BENCH_COMPARE_BIN;
+  if (compare !== undefined && compare !== '') subjects.push([`\`coffer run -e development -- node -e 0\` with ${compare}`, ['--', resolve(compare), 'run', '-e', 'development', '--', process.execPath, '-e', '0']]);
   if (process.env.BENCH_REDACT === '1') subjects.push(['`coffer run --redact -- node -e 0`', ['--', BIN, 'run', '-e', 'development', '--redact', '--', process.execPath, '-e', '0']]);
   const base: number[] = [];
   const times = subjects.map(() => [] as number[]);

@@ -39,6 +39,11 @@ await build({
 // a function that imports for it (see scripts/cli-entry.cjs).
 const bundled = readFileSync(outfile, 'utf8');
 writeFileSync(outfile, bundled.replace(/\bimport\((?=["'])/g, '__cofferImport('));
+// esbuild escapes non-ASCII text where it can, but not in regular expression literals; the entry
+// loads an ASCII bundle faster (one-byte text), so say where a character slipped in.
+let nonAscii = -1;
+for (let i = 0; i < bundled.length && nonAscii < 0; i++) if (bundled.charCodeAt(i) > 0x7f) nonAscii = i;
+if (nonAscii >= 0) console.warn(`bundle-cli: ${outfile} is not ASCII (near ${JSON.stringify(bundled.slice(Math.max(0, nonAscii - 40), nonAscii + 10))}); write the character as a \\u escape to keep start-up fast.`);
 copyFileSync('scripts/cli-entry.cjs', entry);
 chmodSync(entry, 0o755);
 writeCodeCache();

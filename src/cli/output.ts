@@ -2,6 +2,7 @@
  * Terminal output helpers: plain lines, JSON, and colours that appear only on a TTY and never
  * when NO_COLOR is set. Progress and warnings go to stderr so stdout stays machine-readable.
  */
+import { isatty } from 'node:tty';
 
 const useColor = (stream: NodeJS.WriteStream): boolean =>
   stream.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
@@ -22,7 +23,12 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** True when the CLI may prompt: stdin and stderr are terminals and --yes was not given. */
+/**
+ * True when the CLI may prompt: stdin and stderr are terminals and --yes was not given. Asks the
+ * file descriptors (isatty) rather than process.stdin, whose first use builds a stream and loads
+ * a dozen Node modules (fs streams and promises, readline): a cost every `coffer run` paid only
+ * to learn that it would not prompt.
+ */
 export function canPrompt(yes: boolean | undefined): boolean {
-  return yes !== true && process.stdin.isTTY === true && process.stderr.isTTY === true;
+  return yes !== true && isatty(0) && isatty(2);
 }

@@ -61,6 +61,12 @@ export interface RedactionStream {
   push(chunk: string): string;
   /** Returns the masked held tail; the stream starts afresh afterwards. */
   flush(): string;
+  /**
+   * How many characters `push` is holding back now (0: all its input is out). A caller that
+   * writes to a live reader uses it to flush after a silence, so that a prompt ending in what
+   * could start a value is not held until the next chunk.
+   */
+  readonly held: number;
 }
 
 /** The redactor made by {@link createRedactor}. */
@@ -121,6 +127,9 @@ export function createRedactor(values: Iterable<RedactionValue>, options: Redact
           const { out } = scan(held, true);
           held = '';
           return out;
+        },
+        get held() {
+          return held.length;
         },
       };
     },

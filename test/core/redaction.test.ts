@@ -85,7 +85,10 @@ describe('redactor properties', () => {
       for (let k = 1; k <= chunks.length; k++) {
         const stream = redactor.stream();
         for (const chunk of chunks.slice(0, k)) stream.push(chunk);
-        assert.ok(stream.flush().length <= longest - 1);
+        const held = stream.held;
+        assert.ok(held <= longest - 1);
+        assert.ok(stream.flush().length <= held, 'held counts what flush() writes');
+        assert.equal(stream.held, 0);
       }
     }), { numRuns: 1000 });
   });
@@ -100,8 +103,11 @@ describe('redactor properties', () => {
   test('text that cannot start a value is released at once', () => {
     const stream = createRedactor(['xyz-secret-1']).stream();
     assert.equal(stream.push('Ready\n'), 'Ready\n');
+    assert.equal(stream.held, 0);
     assert.equal(stream.push('waiting for xy'), 'waiting for ');
+    assert.equal(stream.held, 2, 'the tail that could start the value');
     assert.equal(stream.push('z-secret-1!'), '[REDACTED]!');
+    assert.equal(stream.held, 0);
     assert.equal(stream.flush(), '');
   });
 });

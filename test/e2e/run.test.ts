@@ -1,15 +1,16 @@
 /**
  * `coffer run` end to end: the built binary starting real child processes (node scripts) with
  * the secrets of a store environment. Environment injection (exact bytes, no shell), exit codes
- * and signals both ways, redaction of values cut across writes, --mount files and their removal
+ * and signals both ways, each signal exactly once (a group kill without a terminal, Ctrl-C on a
+ * pseudo-terminal), redaction of values cut across writes, --mount files and their removal
  * (after exit, crash, SIGTERM, and the stale directory a kill -9 leaves), refusals that start
  * nothing (hijacking names, missing secrets) and --watch restarting only on a real change.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { assertNoValues, BIN, editConfig, sandbox, type RunResult, type Sandbox } from './_harness.js';
@@ -54,8 +55,13 @@ interface Background {
   readonly done: Promise<RunResult>;
 }
 
-function background(box: Sandbox, args: readonly string[], env: Record<string, string> = {}): Background {
-  const proc = spawn(NODE, ['--', BIN, ...args], { cwd: box.dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', HOME: box.home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function background(box: Sandbox, args: readonly string[], env: Record<string, string> = {}, how: { detached?: boolean; command?: readonly string[]; stdin?: boolean } = {}): Background {
+  // `detached`: coffer leads a new session and process group (no terminal), as under a process manager.
+  const [file, ...rest] = how.command ?? [NODE, '--', BIN, ...args];
+  const proc = spawn(file as string, rest, {
+    cwd: box.dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', HOME: box.home, ...env },
+    stdio: [how.command === undefined && how.stdin !== true ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: how.detached === true,
+  });
   let stdout = '';
   let stderr = '';
   proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -137,17 +143,87 @@ test('signals sent to coffer reach the child, which decides how it ends', { time
   }
 });
 
+/** A child that counts the SIGINTs it gets, and on SIGTERM or SIGUSR2 prints the count and exits 0. */
+const COUNT_SIGINTS = `
+  let n = 0;
+  process.on('SIGINT', () => console.log('int ' + ++n));
+  for (const s of ['SIGTERM', 'SIGUSR2']) process.on(s, () => { console.log('total ' + n); process.exit(0); });
+  console.log('ready ' + process.ppid + ' ' + process.pid);
+  setInterval(() => {}, 1000);`;
+
+test('without a terminal, a SIGINT reaches the child exactly once, sent to coffer\'s process group or to coffer alone', { timeout: 60_000 }, async () => {
+  const { box } = await project();
+  try {
+    for (const target of ['group', 'coffer'] as const) {
+      const run = background(box, ['run', '--', NODE, '-e', COUNT_SIGINTS], {}, { detached: true });
+      let pid = 0;
+      try {
+        pid = Number((await run.waitFor(/ready \d+ (\d+)/))[1]);
+        // A group kill reaches every process of coffer's group at once, as `kill -INT -PGID`, `timeout` or a CI runner send it.
+        if (target === 'group') process.kill(-(run.proc.pid as number), 'SIGINT');
+        else run.proc.kill('SIGINT');
+        await run.waitFor(/int 1/);
+        // Forwarded after any second SIGINT would have been, and handled after it (signals are delivered in order).
+        run.proc.kill('SIGUSR2');
+        const [, total] = await run.waitFor(/total (\d+)/);
+        assert.equal(total, '1', `SIGINTs the child got from a ${target} kill`);
+        assert.equal((await run.done).code, 0);
+      } finally {
+        run.proc.kill('SIGKILL');
+        // The child has a process group of its own: after a failure it would outlive coffer.
+        if (pid !== 0) try { process.kill(pid, 'SIGKILL'); } catch { /* it has exited */ }
+      }
+    }
+  } finally {
+    box.cleanup();
+  }
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+test('on a terminal, Ctrl-C reaches the child once, and the child keeps the terminal (reads it, opens /dev/tty)', { timeout: 60_000, skip: hasScript ? false : 'needs script(1) from util-linux' }, async () => {
+  const { box } = await project();
+  try {
+    const child = join(box.dir, 'child.js');
+    writeFileSync(child, `${COUNT_SIGINTS}
+      require('fs').closeSync(require('fs').openSync('/dev/tty', 'r'));
+      console.log('tty ok');
+      process.stdin.on('data', (d) => console.log('got ' + String(d).trim()));`);
+    // script(1) runs coffer on a new pseudo-terminal, in its foreground process group; what the
+    // test writes to script's stdin is typed on that terminal, so \x03 is a real Ctrl-C.
+    const command = `exec '${NODE}' -- '${BIN}' run --no-redact -- '${NODE}' '${child}'`;
+    const run = background(box, [], { SHELL: '/bin/sh' }, { command: ['script', '-qfec', command, '/dev/null'] });
+    try {
+      const [, coffer] = await run.waitFor(/ready (\d+)/);
+      await run.waitFor(/tty ok/);
+      run.proc.stdin?.write('hello\r');
+      await run.waitFor(/got hello/);
+      run.proc.stdin?.write('\x03');
+      await run.waitFor(/int 1/);
+      // Sent to coffer alone: forwarded, and handled after any second SIGINT.
+      process.kill(Number(coffer), 'SIGTERM');
+      const [, total] = await run.waitFor(/total (\d+)/);
+      assert.equal(total, '1', 'SIGINTs the child got from one Ctrl-C');
+    } finally {
+      run.proc.kill('SIGKILL');
+    }
+  } finally {
+    box.cleanup();
+  }
+});
+
 test('redaction masks values written in pieces, on stdout and stderr, with --redact and by default under CI', { timeout: 60_000 }, async () => {
   const { box, values } = await project();
   try {
     const script = `
       const pieces = (v, n) => Array.from({ length: n }, (_, i) => v.slice(Math.floor(i * v.length / n), Math.floor((i + 1) * v.length / n)));
+      // Short pauses make the pieces separate reads for coffer, well within its idle flush window.
       const wait = (ms) => new Promise((r) => setTimeout(r, ms));
       (async () => {
         process.stdout.write('jwt=');
-        for (const p of pieces(process.env.JWT_SECRET, 5)) { process.stdout.write(p); await wait(30); }
+        for (const p of pieces(process.env.JWT_SECRET, 5)) { process.stdout.write(p); await wait(3); }
         process.stdout.write(' json=' + JSON.stringify({ k: process.env.DB_PASSWORD }) + '\\n');
-        for (const p of pieces(process.env.DB_PASSWORD, 7)) { process.stderr.write(p); await wait(20); }
+        for (const p of pieces(process.env.DB_PASSWORD, 7)) { process.stderr.write(p); await wait(2); }
         process.stderr.write(' é\\n');
       })();`;
     for (const [options, env] of [[['--redact'], {}], [[], { CI: '1' }], [['--redact'], { CI: 'false' }]] as const) {
@@ -161,6 +237,37 @@ test('redaction masks values written in pieces, on stdout and stderr, with --red
     for (const [options, env] of [[[], {}], [['--no-redact'], { CI: 'true' }]] as const) {
       const shown = await runNode(box, options, 'console.log(process.env.JWT_SECRET)', [], env);
       assert.equal(shown.stdout, `${values.JWT_SECRET}\n`);
+    }
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('with redaction, a prompt that ends like the start of a value is shown while the child waits; a value written in two pieces is still masked', { timeout: 60_000 }, async () => {
+  const { box, values } = await project();
+  try {
+    const jwt = values.JWT_SECRET as string;
+    // The prompt's last character is the value's first: coffer holds it back until the idle flush.
+    const script = `
+      const fs = require('fs'); const v = process.env.JWT_SECRET;
+      fs.writeSync(1, 'Password? ' + v[0]);
+      process.stdin.once('data', () => {
+        fs.writeSync(1, v.slice(0, 9));
+        fs.writeSync(1, v.slice(9) + '\\n');
+        process.exit(0);
+      });`;
+    const run = background(box, ['run', '--redact', '--', NODE, '-e', script], {}, { stdin: true });
+    try {
+      // The child writes nothing more until it reads a line, which is sent only once the prompt is seen.
+      const prompt = `Password? ${jwt[0]}`;
+      await run.waitFor(new RegExp(`${prompt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), 20_000);
+      run.proc.stdin?.write('answer\n');
+      const result = await run.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${prompt}[REDACTED:JWT_SECRET]\n`);
+      assertNoValues(result, values);
+    } finally {
+      run.proc.kill('SIGKILL');
     }
   } finally {
     box.cleanup();

@@ -3,7 +3,7 @@
  * operating system as given) and tracks it: when it exited, and when its output has been
  * copied. With a redactor its stdout and stderr go through pipes that mask secret values, each
  * with its own stream state; without one it shares coffer's terminal directly (stdin is always
- * shared).
+ * shared). It shares coffer's process group unless asked to start in its own (see signals.ts).
  */
 import { spawn } from 'node:child_process';
 import type { Redactor } from '../../core/redaction.js';
@@ -17,6 +17,11 @@ export interface ChildOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Masks values in stdout and stderr (built with `input: 'utf8-bytes'`); undefined: inherit both. */
   readonly redactor?: Redactor;
+  /**
+   * Start the child in a process group (and session) of its own, so that signals sent to
+   * coffer's group reach it only through coffer. Default false: it shares coffer's group.
+   */
+  readonly detached?: boolean;
 }
 
 /** A started child. */
@@ -43,6 +48,7 @@ export function startChild(options: ChildOptions): Promise<RunningChild> {
   const { redactor } = options;
   const child = spawn(options.command, [...options.args], {
     env: options.env,
+    detached: options.detached === true,
     stdio: redactor === undefined ? 'inherit' : ['inherit', 'pipe', 'pipe'],
   });
   let exit: ChildExit | undefined;

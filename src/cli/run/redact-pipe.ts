@@ -6,9 +6,22 @@
  * that could start a value). Back-pressure is kept: the child is paused while coffer's output is
  * full. When coffer's output goes away (a closed pipe), the child's stream is closed too, as in
  * a shell pipeline.
+ *
+ * A held tail is written, masked, after {@link IDLE_FLUSH_MS} of silence: a prompt such as
+ * `Password? x` whose last characters could start a value would otherwise stay hidden until the
+ * child writes again, which it will not do before the user answers. Pieces of one value written
+ * within that window are still masked; before flushing, coffer also reads whatever output is
+ * already waiting, so a busy coffer does not mistake its own delay for the child's silence, and
+ * it never flushes while the child's stream is paused (there may be more queued behind it).
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Redactor } from '../../core/redaction.js';
+
+/**
+ * Silence, in ms, after which a held-back tail is written. Programs write the pieces of one line
+ * within microseconds of each other; 100 ms is still below what a person notices at a prompt.
+ */
+export const IDLE_FLUSH_MS = 100;
 
 /** Per target, the sources piped into it now. */
 const sources = new WeakMap<Writable, Set<Readable>>();
@@ -37,15 +50,36 @@ export function pipeRedacted(source: Readable, target: Writable, redactor: Redac
   };
   return new Promise((resolve) => {
     let done = false;
+    let chunks = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const onIdle = () => {
+      const seen = chunks;
+      // setImmediate runs after the event loop's next poll for I/O: output the child wrote just
+      // before the timer fired is read (and re-arms the timer) before the tail is given up on.
+      setImmediate(() => {
+        if (!done && chunks === seen && !source.isPaused() && stream.held > 0) write(stream.flush());
+      });
+    };
+    // (Re)starts the silence timer while something is held back.
+    const arm = () => {
+      if (stream.held > 0) (idle ??= setTimeout(onIdle, IDLE_FLUSH_MS).unref()).refresh();
+    };
     source.on('data', (chunk: Buffer) => {
-      if (!write(stream.push(chunk.toString('latin1')))) {
+      chunks++;
+      const ok = write(stream.push(chunk.toString('latin1')));
+      arm();
+      if (!ok) {
         source.pause();
-        target.once('drain', () => source.resume());
+        target.once('drain', () => {
+          source.resume();
+          arm();
+        });
       }
     });
     const finish = () => {
       if (done) return;
       done = true;
+      clearTimeout(idle);
       active.delete(source);
       write(stream.flush());
       resolve();

@@ -5,11 +5,19 @@
  * SIGKILL after a grace period) and started again with the new values. A poll that fails keeps
  * the running child and is reported on stderr; a stopping signal (INT, TERM, HUP, QUIT) ends
  * the watching, so the run ends with the child.
+ *
+ * Each signal reaches the child exactly once (see signals.ts): without a controlling terminal
+ * the child runs in a process group of its own, so a signal sent to coffer's group (by a process
+ * manager, `timeout`, a CI runner) reaches it only through coffer; with one, it stays in coffer's
+ * group, where it can read the terminal (a child outside the foreground group is stopped by
+ * SIGTTIN when it reads, and Node cannot hand the terminal over), and the keyboard's signals are
+ * not forwarded, since the terminal sent them to the child too.
  */
 import type { RunEnvironment } from '../../project/run.js';
 import { startChild, type RunningChild } from './child.js';
 import type { Redactor } from '../../core/redaction.js';
-import { exitCodeOf, onForwardedSignals, STOPPING_SIGNALS } from './signals.js';
+import { deliveredByTerminal, exitCodeOf, onForwardedSignals, STOPPING_SIGNALS } from './signals.js';
+import { hasControllingTerminal } from './terminal.js';
 
 /** How long a child stopped for a restart gets before SIGKILL. */
 export const RESTART_GRACE_MS = 10_000;
@@ -39,9 +47,11 @@ export interface SuperviseOptions {
 /** Runs the child to its end and returns its exit status (128 + n when signal n killed it). */
 export async function supervise(options: SuperviseOptions): Promise<number> {
   let current = options.initial;
+  // Decided once: a child started in the foreground keeps working after Ctrl-Z and `bg`/`fg`.
+  const sharesGroup = process.platform === 'win32' || hasControllingTerminal();
   const start = (run: RunEnvironment) => {
     const redactor = options.redactorFor(run);
-    return startChild({ command: options.command, args: options.args, env: options.envFor(run), ...(redactor ? { redactor } : {}) });
+    return startChild({ command: options.command, args: options.args, env: options.envFor(run), detached: !sharesGroup, ...(redactor ? { redactor } : {}) });
   };
   let child: RunningChild | undefined;
   let stopping = false;
@@ -49,8 +59,9 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   const pending: NodeJS.Signals[] = [];
   const stopListening = onForwardedSignals((signal) => {
     if (STOPPING_SIGNALS.has(signal)) stopping = true;
+    // A signal that came before the child started is passed on once it has: it was not there to get it.
     if (child === undefined) pending.push(signal);
-    else child.kill(signal);
+    else if (!deliveredByTerminal(signal, sharesGroup)) child.kill(signal);
   });
   const launch = async (run: RunEnvironment): Promise<RunningChild> => {
     child = undefined;

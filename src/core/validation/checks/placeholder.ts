@@ -21,7 +21,8 @@ const MARKERS: readonly RegExp[] = [
   /(?:insert|enter|put|add|paste)[-_ .]?your/i,
   /placeholder/i,
   /example/i,
-  /x{8,}|\*{6,}|•{4,}|#{8,}/i,
+  // \u2022 is a bullet, escaped so that the CLI bundle stays ASCII (scripts/cli-entry.cjs reads it faster).
+  /x{8,}|\*{6,}|\u2022{4,}|#{8,}/i,
   /not[-_ .]?(?:a[-_ .]?)?(?:real|secure|secret)/i,
   /generate[-_ .]?(?:one|me|a[-_ .]?(?:new|random|secure|real))/i,
   /^(?:todo|tbd|fixme)(?:[-_ .:]|$)/i,
