@@ -13,6 +13,10 @@
  * within that window are still masked; before flushing, coffer also reads whatever output is
  * already waiting, so a busy coffer does not mistake its own delay for the child's silence, and
  * it never flushes while the child's stream is paused (there may be more queued behind it).
+ * Only a terminal gets the idle flush: someone may be waiting at a prompt there. A pipe or a
+ * file (a CI log, which outlives the run) never does, since a child that pauses longer than the
+ * window in the middle of a value would otherwise have its start written out unmasked and the
+ * rest no longer recognised; there the tail waits for the next write or the end of the stream.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Redactor } from '../../core/redaction.js';
@@ -61,8 +65,9 @@ export function pipeRedacted(source: Readable, target: Writable, redactor: Redac
       });
     };
     // (Re)starts the silence timer while something is held back.
+    const interactive = (target as { isTTY?: boolean }).isTTY === true;
     const arm = () => {
-      if (stream.held > 0) (idle ??= setTimeout(onIdle, IDLE_FLUSH_MS).unref()).refresh();
+      if (interactive && stream.held > 0) (idle ??= setTimeout(onIdle, IDLE_FLUSH_MS).unref()).refresh();
     };
     source.on('data', (chunk: Buffer) => {
       chunks++;
