@@ -4,7 +4,7 @@
  * denial or a missing secret is final at once), and a circuit breaker that stops calling a
  * provider that keeps failing and lets one trial call through after a cool-down.
  */
-import { CofferError, ERROR_CODES } from '../core/errors.js';
+import { CofferError } from '../core/errors.js';
 
 /** Retry settings; defaults in {@link DEFAULT_RETRY}. */
 export interface RetryOptions {
@@ -29,9 +29,13 @@ export const DEFAULT_RETRY: RetryOptions = { attempts: 3, baseMs: 100, maxMs: 20
 /** Open after 5 failed calls in a row, for 30 s. */
 export const DEFAULT_CIRCUIT: CircuitOptions = { failures: 5, cooldownMs: 30_000 };
 
-/** True for errors worth retrying: retryable Coffer codes, and anything not a CofferError (network faults). */
+/**
+ * True for errors worth retrying: a CofferError as it says (its flag defaults to its code's rule,
+ * and a provider clears it where a retry could repeat a write that landed), and anything not a
+ * CofferError (network faults).
+ */
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof CofferError) return ERROR_CODES[error.code].retryable;
+  if (error instanceof CofferError) return error.retryable;
   return true;
 }
 

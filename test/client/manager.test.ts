@@ -195,6 +195,13 @@ test('a provider that hangs times out as UNAVAILABLE; retryable failures are ret
   denied.provider.faults.push({ kind: 'throw', error: new CofferError('COFFER_E_ACCESS_DENIED', 'not allowed') });
   await assert.rejects(denied.manager.get('A'), (e) => isCofferError(e, 'COFFER_E_ACCESS_DENIED'));
   assert.equal(denied.provider.calls, 1, 'a refusal is final');
+
+  // A provider that knows a retry would do harm (a write that may have landed, a wait longer than
+  // allowed) says so on the error; the manager follows the error, not its code's usual rule.
+  const final = setup({ retry: { attempts: 3, baseMs: 1, maxMs: 2 } });
+  final.provider.faults.push({ kind: 'throw', error: new CofferError('COFFER_E_UNAVAILABLE', 'the service may have acted', { retryable: false }) });
+  await assert.rejects(final.manager.get('A'), (e) => isCofferError(e, 'COFFER_E_UNAVAILABLE'));
+  assert.equal(final.provider.calls, 1, 'an error marked not retryable is not retried');
 });
 
 test('the circuit opens after repeated failures, stops calling the provider, and lets one trial through after the cool-down', async () => {
