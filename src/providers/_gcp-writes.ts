@@ -79,7 +79,7 @@ async function removeIfEmpty(api: GcpWriteApi, name: string): Promise<void> {
 
 /** Undoes `done` in reverse order; returns the error to throw, saying what was and was not undone. */
 async function undoAll(api: GcpWriteApi, done: readonly Done[], error: unknown): Promise<unknown> {
-  if (!isCofferError(error) || done.length === 0) return error;
+  if (done.length === 0) return error;
   const failed: string[] = [];
   for (const write of [...done].reverse()) {
     try {
@@ -91,7 +91,10 @@ async function undoAll(api: GcpWriteApi, done: readonly Done[], error: unknown):
   const outcome = failed.length === 0
     ? `Nothing was changed: the ${done.length} secret${done.length === 1 ? '' : 's'} written before it ${done.length === 1 ? 'was' : 'were'} restored.`
     : `Restoring ${failed.join(', ')} failed too: ${failed.length === 1 ? 'it holds' : 'they hold'} the new value; the others were restored.`;
-  return new CofferError(error.code, `${error.message} ${outcome}`, { cause: error, retryable: error.retryable, details: { ...error.details, restored: done.length - failed.length, notRestored: failed.length } });
+  const details = { restored: done.length - failed.length, notRestored: failed.length };
+  // Every write is undone whatever failed; only a CofferError's message is safe to repeat.
+  if (!isCofferError(error)) return new CofferError('COFFER_E_INTERNAL', `A write to Google Cloud Secret Manager failed unexpectedly (not shown: it may hold a value). ${outcome}`, { cause: error, details });
+  return new CofferError(error.code, `${error.message} ${outcome}`, { cause: error, retryable: error.retryable, details: { ...error.details, ...details } });
 }
 
 async function undo(api: GcpWriteApi, { name, before, version }: Done): Promise<void> {
