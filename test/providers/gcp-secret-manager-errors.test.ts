@@ -11,20 +11,13 @@ import { createServer, type Socket } from 'node:net';
 import { isCofferError, type CofferError } from '../../src/core/errors.js';
 import { gcpError } from '../../src/providers/_gcp-errors.js';
 import createGcpSecretManagerProvider from '../../src/providers/gcp-secret-manager.js';
-import { startFakeGcp, type FakeGcp } from './_fake-gcp-secret-manager.js';
+import { type FakeGcp } from './_fake-gcp-secret-manager.js';
+import { openOnFake, withFake } from './_gcp-harness.js';
 import { readWithoutPackage } from './_missing-sdk.js';
 
-const open = (fake: FakeGcp, options: Record<string, unknown> = {}) =>
-  createGcpSecretManagerProvider({ project: 'coffer-test', endpoint: `http://127.0.0.1:${fake.port}`, accessToken: fake.token, maxAttempts: 3, ...options });
+// Retries on: these tests are about what is and is not retried.
+const open = (fake: FakeGcp, options: Record<string, unknown> = {}) => openOnFake(fake, { maxAttempts: 3, ...options });
 
-async function withFake(body: (fake: FakeGcp) => Promise<void>): Promise<void> {
-  const fake = await startFakeGcp();
-  try {
-    await body(fake);
-  } finally {
-    await fake.close();
-  }
-}
 
 /** Awaits a rejection with `code` whose message contains every one of `parts`; returns it. */
 async function rejection(promise: Promise<unknown>, code: string, ...parts: string[]): Promise<CofferError> {

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { isCofferError } from '../../src/core/errors.js';
 import createGcpSecretManagerProvider from '../../src/providers/gcp-secret-manager.js';
 import { describeProviderConformance } from '../conformance/provider-suite.js';
-import { startFakeGcp, type FakeGcp } from './_fake-gcp-secret-manager.js';
+import { startFakeGcp } from './_fake-gcp-secret-manager.js';
+import { openOnFake, withFake } from './_gcp-harness.js';
 
-const open = (fake: FakeGcp, options: Record<string, unknown> = {}) =>
-  createGcpSecretManagerProvider({ project: 'coffer-test', endpoint: `http://127.0.0.1:${fake.port}`, accessToken: fake.token, maxAttempts: 1, ...options });
+const open = openOnFake;
 
 describeProviderConformance('gcp-secret-manager', async () => {
   const fake = await startFakeGcp();
@@ -21,14 +21,6 @@ describeProviderConformance('gcp-secret-manager', async () => {
   return { provider, cleanup: async () => { await provider.close(); await fake.close(); } };
 });
 
-async function withFake(body: (fake: FakeGcp) => Promise<void>): Promise<void> {
-  const fake = await startFakeGcp();
-  try {
-    await body(fake);
-  } finally {
-    await fake.close();
-  }
-}
 
 const rejects = (code: string, ...parts: (string | RegExp)[]) => (error: unknown) => {
   assert.ok(isCofferError(error, code as never), `expected ${code}, got ${String(error)}`);
